@@ -1,0 +1,16 @@
+"""ragft: the helper package of the course "RAG vs Fine-Tuning, measured".
+
+It holds what several notebooks reuse after a notebook has taught it: data loading, model
+resolution, metrics, exercise checks and plotting. Read any function's docstring with ``?``.
+"""
+from .data import QUESTION_TYPES, load_eval_set, load_finetune_set
+from .kb import DataError, Document, load_knowledge_base
+from .models import ModelNotFoundError, load_embedder, load_generator, resolve_model
+from .paths import COURSE_ROOT, DATA_DIR, results_dir
+from .profiles import PROFILES, settings_for
+
+__all__ = [
+    "COURSE_ROOT", "DATA_DIR", "DataError", "Document", "ModelNotFoundError", "PROFILES", "QUESTION_TYPES",
+    "load_embedder", "load_eval_set", "load_finetune_set", "load_generator", "load_knowledge_base",
+    "resolve_model", "results_dir", "settings_for",
+]

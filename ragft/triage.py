@@ -1,0 +1,54 @@
+"""The support-ticket triage task: its schema, its prompt and its chat-format rows."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import jsonschema
+
+from .paths import FINETUNE_DIR
+
+SCHEMA_PATH = FINETUNE_DIR / "triage_schema.json"
+
+SYSTEM_PROMPT = (
+    "You triage support tickets for Halden Systems (products: Relay, Ledger, Beacon). "
+    "Answer with one JSON object and nothing else, with the keys category, priority, product, "
+    "sentiment, needs_human, reply and kb_ids, following the triage schema. The reply is one to "
+    "three sentences to the customer; kb_ids lists the knowledge-base documents it relies on."
+)
+
+
+@lru_cache(maxsize=1)
+def triage_schema() -> dict:
+    """The JSON schema a triage answer must follow (``data/finetune/triage_schema.json``)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def schema_errors(answer: dict) -> list[str]:
+    """Every way ``answer`` breaks the triage schema, as readable strings (empty when valid)."""
+    validator = jsonschema.Draft202012Validator(triage_schema())
+    return [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in validator.iter_errors(answer)]
+
+
+def ticket_text(received_on: str, plan: str, subject: str, body: str) -> str:
+    """The user turn of a triage example: a ticket as the help desk shows it."""
+    return f"Received: {received_on}\nPlan: {plan}\nSubject: {subject}\n\n{body.strip()}"
+
+
+def make_example(example_id: str, received_on: str, plan: str, subject: str, body: str, triage: dict) -> dict:
+    """One chat-format training row: system prompt, ticket, and the triage JSON as the answer.
+
+    Raises ``ValueError`` if ``triage`` breaks the schema, so a bad row is never written.
+    """
+    errors = schema_errors(triage)
+    if errors:
+        raise ValueError(f"ticket {example_id}: triage breaks the schema: {errors}")
+    return {
+        "id": example_id,
+        "received_on": received_on,
+        "messages": [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": ticket_text(received_on, plan, subject, body)},
+            {"role": "assistant", "content": json.dumps(triage, ensure_ascii=False)},
+        ],
+    }
