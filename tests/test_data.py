@@ -1,0 +1,193 @@
+"""Integrity of the course data: the knowledge base, the evaluation set and the fine-tuning sets."""
+import json
+import re
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from ragft.data import QUESTION_TYPES, check_eval_row, check_messages_row, load_eval_set, load_finetune_set, load_jsonl, normalize_space
+from ragft.kb import load_knowledge_base
+from ragft.paths import DATA_DIR, FINETUNE_DIR
+from ragft.triage import schema_errors
+
+FINETUNE_SETS = ["triage_train", "triage_test", "facts_old", "general_heldout"]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="module")
+def docs_by_id(docs):
+    return {d.id: d for d in docs}
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_eval_set()
+
+
+def test_knowledge_base_size_and_shape(docs):
+    assert len(docs) >= 120
+    assert sum(d.word_count for d in docs) >= 60_000
+    categories = Counter(d.category for d in docs)
+    assert len(categories) >= 8, categories
+    lengths = sorted(d.word_count for d in docs)
+    assert lengths[0] < 400 and lengths[-1] > 1000, "documents should vary in length"
+
+
+def test_knowledge_base_has_tables_lists_code_and_faqs(docs):
+    texts = [d.text for d in docs]
+    assert sum("\n|" in t for t in texts) >= 20, "markdown tables"
+    assert sum(bool(re.search(r"^\s*(-|\d+\.) ", t, re.M)) for t in texts) >= 60, "lists"
+    assert sum("```" in t for t in texts) >= 10, "code samples"
+    assert sum(d.category == "release-notes" for d in docs) >= 4
+
+
+def test_versions_change_facts_and_both_versions_exist(docs_by_id):
+    revised = [d for d in docs_by_id.values() if d.supersedes]
+    assert len(revised) >= 10
+    for new in revised:
+        old = docs_by_id[new.supersedes]
+        assert new.effective_date > old.effective_date, f"{new.id} must take effect after {old.id}"
+        assert new.version > old.version
+
+
+def test_world_changing_facts_are_in_their_documents(docs_by_id):
+    """Each changing fact of data/world.md: both documents exist and the newer supersedes the older."""
+    table = [line for line in (DATA_DIR / "world.md").read_text().splitlines() if re.match(r"\| F\d+ ", line)]
+    assert len(table) >= 10
+    for line in table:
+        old_id, new_id = re.findall(r"`([a-z0-9-]+)`", line)
+        assert old_id in docs_by_id and new_id in docs_by_id, line
+        assert docs_by_id[new_id].supersedes == old_id, line
+
+
+def test_eval_set_size_types_and_splits(questions):
+    assert len(questions) >= 240
+    types = Counter(q["type"] for q in questions)
+    for qtype in QUESTION_TYPES:
+        assert types[qtype] >= 0.10 * len(questions), f"{qtype}: {types[qtype]} questions"
+    splits = Counter(q["split"] for q in questions)
+    assert splits["dev"] >= 60 and splits["test"] >= 120, splits
+    for qtype in QUESTION_TYPES:
+        assert {q["split"] for q in questions if q["type"] == qtype} == {"dev", "test"}, qtype
+
+
+def test_eval_ids_unique_and_rows_valid(questions, docs_by_id):
+    ids = [q["id"] for q in questions]
+    assert len(ids) == len(set(ids))
+    problems = [p for q in questions for p in check_eval_row(q, docs_by_id)]
+    assert not problems, problems[:10]
+
+
+def test_every_gold_passage_occurs_in_its_document(questions, docs_by_id):
+    for q in questions:
+        for passage in q["gold_passages"]:
+            assert normalize_space(passage["text"]) in normalize_space(docs_by_id[passage["doc_id"]].text), q["id"]
+
+
+def test_as_of_date_questions_use_both_old_and_new_versions(questions, docs_by_id):
+    dated = [q for q in questions if q["type"] == "as_of_date"]
+    gold_docs = [docs_by_id[d] for q in dated for d in q["gold_doc_ids"]]
+    assert any(d.supersedes for d in gold_docs), "some answers come from the new version"
+    assert any(d.id in {x.supersedes for x in docs_by_id.values()} for d in gold_docs), "some from the old version"
+
+
+def version_in_force_problem(doc_id, on, docs_by_id):
+    """Why ``doc_id`` is not the version in force on ``on`` (None when it is, or has no versions).
+
+    Documents with versions (a ``supersedes`` chain) must be the one in force on the date. A
+    document without versions is dated by its latest revision and may be cited at any date.
+    """
+    newer = {d.supersedes: d for d in docs_by_id.values() if d.supersedes}
+    doc = docs_by_id[doc_id]
+    if not (doc.supersedes or doc_id in newer):
+        return None
+    if doc.effective_date > on:
+        return f"{doc_id} takes effect {doc.effective_date}, after {on}"
+    if doc_id in newer and newer[doc_id].effective_date <= on:
+        return f"{doc_id} was replaced by {newer[doc_id].id} on {newer[doc_id].effective_date}, before {on}"
+    return None
+
+
+def test_eval_gold_versions_are_in_force_on_the_as_of_date(questions, docs_by_id):
+    problems = [(q["id"], version_in_force_problem(d, date.fromisoformat(q["as_of"]), docs_by_id))
+                for q in questions for d in q["gold_doc_ids"]]
+    assert not [p for p in problems if p[1]], [p for p in problems if p[1]][:5]
+
+
+@pytest.mark.parametrize("name", FINETUNE_SETS)
+def test_finetune_rows_valid(name):
+    rows = load_finetune_set(name)
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), name
+    assert not [p for r in rows for p in check_messages_row(r)]
+
+
+def test_finetune_set_sizes():
+    assert len(load_finetune_set("triage_train")) >= 600
+    assert len(load_finetune_set("triage_test")) >= 150
+    assert len(load_finetune_set("general_heldout")) >= 50
+    facts = load_finetune_set("facts_old")
+    assert len({r["fact"] for r in facts}) >= 10
+
+
+@pytest.mark.parametrize("name", ["triage_train", "triage_test"])
+def test_triage_answers_follow_the_schema_and_cite_existing_documents(name, docs_by_id):
+    for row in load_finetune_set(name):
+        answer = json.loads(row["messages"][-1]["content"])
+        assert not schema_errors(answer), (row["id"], schema_errors(answer))
+        unknown = [k for k in answer["kb_ids"] if k not in docs_by_id]
+        assert not unknown, (row["id"], unknown)
+
+
+def test_triage_cites_the_version_in_force_when_the_ticket_arrived(docs_by_id):
+    """A reply about a changed fact relies on the version in force on the ticket's date."""
+    problems = []
+    for name in ["triage_train", "triage_test"]:
+        for row in load_finetune_set(name):
+            for doc_id in json.loads(row["messages"][-1]["content"])["kb_ids"]:
+                problem = version_in_force_problem(doc_id, date.fromisoformat(row["received_on"]), docs_by_id)
+                if problem:
+                    problems.append((row["id"], problem))
+    assert not problems, problems[:5]
+
+
+def test_most_tickets_need_a_knowledge_base_fact():
+    rows = load_finetune_set("triage_train") + load_finetune_set("triage_test")
+    with_kb = sum(bool(json.loads(r["messages"][-1]["content"])["kb_ids"]) for r in rows)
+    assert with_kb >= 0.6 * len(rows)
+
+
+def _user_texts(name):
+    return [normalize_space(m["content"]).lower() for r in load_finetune_set(name) for m in r["messages"] if m["role"] == "user"]
+
+
+def test_no_eval_question_appears_in_any_training_file(questions):
+    training = " \n ".join(t for name in ["triage_train", "facts_old"] for t in _user_texts(name))
+    leaked = [q["id"] for q in questions if normalize_space(q["question"]).lower() in training]
+    assert not leaked, leaked
+
+
+def test_no_test_ticket_appears_in_training_files():
+    train = set(_user_texts("triage_train"))
+    bodies = lambda texts: {t.split("subject:", 1)[-1] for t in texts}  # noqa: E731 - ignore the date/plan header
+    assert not bodies(_user_texts("triage_test")) & bodies(train)
+    assert not set(_user_texts("general_heldout")) & (train | set(_user_texts("facts_old")))
+
+
+def test_every_jsonl_file_parses():
+    for path in sorted(DATA_DIR.rglob("*.jsonl")):
+        assert load_jsonl(path), path
+
+
+def test_data_card_reports_the_real_counts(docs, questions):
+    card = (DATA_DIR / "DATA_CARD.md").read_text()
+    words = sum(d.word_count for d in docs)
+    for figure in [f"{len(docs)} documents", f"{words:,} words", f"{len(questions)} questions",
+                   f"{len(load_finetune_set('triage_train'))} train", f"{len(load_finetune_set('triage_test'))} test"]:
+        assert figure in card, f"DATA_CARD.md should state '{figure}'"
+    assert (FINETUNE_DIR / "triage_schema.json").is_file()

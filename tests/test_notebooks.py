@@ -1,0 +1,72 @@
+"""Every solution notebook executes with smoke parameters through the course runner (papermill),
+in this environment's kernel, and writes its results."""
+import csv
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from notebook_tools import SOLUTIONS
+from ragft.run_course import main as run_course
+from ragft.run_course import run_notebook
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("course")
+    status = run_course(["--profile", "smoke", "--out", str(out)])
+    return out, status
+
+
+def test_every_notebook_runs_in_the_smoke_profile(smoke_run):
+    out, status = smoke_run
+    assert status == 0, (out / "scorecard.md").read_text()
+    assert sorted(p.name for p in (out / "executed").glob("*.ipynb")) == [p.name for p in SOLUTIONS]
+
+
+def test_runner_records_times_and_a_scorecard(smoke_run):
+    out, _ = smoke_run
+    with open(out / "runs.csv") as f:
+        runs = list(csv.DictReader(f))
+    assert [r["notebook"] for r in runs] == [p.stem for p in SOLUTIONS]
+    assert all(r["profile"] == "smoke" and r["status"] == "ok" and float(r["seconds"]) > 0 for r in runs)
+    card = (out / "scorecard.md").read_text()
+    assert all(p.stem in card for p in SOLUTIONS)
+
+
+def test_notebooks_save_their_headline_figures(smoke_run):
+    out, _ = smoke_run
+    figures = json.loads((out / "metrics" / "01_naive_rag.json").read_text())
+    for key in ["recall@3", "MRR", "contains gold (model alone)", "contains gold (naive RAG)"]:
+        assert 0.0 <= figures[key] <= 1.0, key
+    assert json.loads((out / "metrics" / "00_setup_and_tour.json").read_text())["documents"] >= 120
+
+
+def test_exercise_checks_pass_in_the_executed_solutions(smoke_run):
+    out, _ = smoke_run
+    text = (out / "executed" / "01_naive_rag.ipynb").read_text()
+    for name in ["chunk_words", "cosine_top_k", "recall_at_k", "reciprocal_rank", "token_f1"]:
+        assert f"✓ {name}: all" in text, name
+
+
+def test_kernel_is_this_environments_python(tmp_path):
+    """papermill and nbval must run notebooks with the Python the course was installed into."""
+    nb = new_notebook(cells=[new_code_cell("import sys\nprint(sys.executable)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "which_python.ipynb"
+    nbformat.write(nb, source)
+    run_notebook(source, tmp_path / "out.ipynb", profile=None, results=tmp_path)
+    printed = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs[0]["text"].strip()
+    assert Path(printed).resolve() == Path(sys.executable).resolve()
+
+
+def test_unknown_profile_stops_with_a_clear_message(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError, match="Use one of: smoke, default, t4"):
+        run_notebook(SOLUTIONS[0], tmp_path / "out.ipynb", profile="fast", results=tmp_path)

@@ -1,0 +1,64 @@
+"""The workbook is generated from the solutions, and every notebook follows the conventions."""
+import re
+
+import nbformat
+import pytest
+
+from notebook_tools import SOLUTIONS, WORKBOOK_DIR, exercises, read
+from ragft.paths import COURSE_ROOT
+from ragft.workbook import main as workbook_main
+from ragft.workbook import make_workbook, stub_source
+
+
+def test_notebooks_folder_is_up_to_date():
+    assert workbook_main(["--check"]) == 0, "run: python -m ragft.workbook"
+
+
+def test_stub_replaces_only_the_solution_region_and_keeps_indentation():
+    source = "def f(x):\n    \"\"\"Doc.\"\"\"\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\nprint(f)"
+    assert stub_source(source) == "def f(x):\n    \"\"\"Doc.\"\"\"\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
+    with pytest.raises(ValueError, match="unbalanced"):
+        stub_source("### BEGIN SOLUTION\nx = 1\n")
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_workbook_has_stubs_and_no_outputs(solution):
+    workbook = nbformat.reads(make_workbook(solution), as_version=4)
+    code = [c for c in workbook.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert not any("### BEGIN SOLUTION" in c.source for c in code)
+    assert sum("raise NotImplementedError()" in c.source for c in code) == len(exercises(solution))
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_notebook_conventions(solution):
+    nb = read(solution)
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", solution.name)
+    intro = nb.cells[0].source
+    assert intro.startswith(f"# {solution.stem[:2]} · "), "title first"
+    assert f"notebooks/{solution.name}" in intro and "colab-badge.svg" in intro, "Open in Colab badge"
+    assert "**Time:**" in intro and "__CPU_TIME__" not in intro and re.search(r"\d+ min", intro), "measured time stated"
+    assert "**Prerequisites:**" in intro and ("**What you will build:**" in intro or "**What you will do:**" in intro)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and 'PROFILE = "default"' in tagged[0].source
+    assert nb.metadata.kernelspec.name == "python3"
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, "committed outputs hold an error"
+    assert all(c.execution_count is not None for c in nb.cells if c.cell_type == "code"), "committed solutions are executed"
+
+
+def test_setup_cell_is_the_same_everywhere_and_needs_no_install_locally():
+    setups = {next(c for c in read(s).cells if c.cell_type == "code").source for s in SOLUTIONS}
+    assert len(setups) == 1
+    setup = setups.pop()
+    assert "google.colab" in setup and "requirements-nodeps.txt" in setup and "--no-deps" in setup
+    assert not [line for line in setup.splitlines() if "pip" in line and "torch" in line], "Colab keeps its own torch"
+    assert (COURSE_ROOT / "requirements" / "course.txt").is_file()
+
+
+def test_naive_rag_has_at_least_three_exercises():
+    assert len(exercises(COURSE_ROOT / "solutions" / "01_naive_rag.ipynb")) >= 3
+
+
+def test_workbook_exists_for_every_solution():
+    assert sorted(p.name for p in WORKBOOK_DIR.glob("*.ipynb")) == [p.name for p in SOLUTIONS]
