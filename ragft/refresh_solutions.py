@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -31,7 +32,9 @@ def main(argv: list[str]) -> int:
     prefix = argv[0] if argv else ""
     for solution in sorted(SOLUTIONS_DIR.glob(f"{prefix}*.ipynb")):
         print(f"refreshing {solution.name}", flush=True)
+        start = time.perf_counter()
         refresh(solution)
+        print(f"    {solution.name} ran in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     return 0
 
 
