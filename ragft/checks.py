@@ -88,29 +88,33 @@ def check_cosine_top_k(fn) -> None:
     _passed("cosine_top_k", 5)
 
 
+def _compare_numbers(name: str, fn, reference, cases: list[tuple], hint: str) -> None:
+    """Call ``fn`` and ``reference`` on each case; the numbers they return must agree."""
+    for args in cases:
+        got, want = _call(fn, *args), reference(*args)
+        shown = f"{name}({', '.join(repr(a) for a in args)})"
+        try:
+            agree = bool(np.isclose(float(got), want))
+        except (TypeError, ValueError):
+            raise ExerciseError(f"{shown} returned {got!r}; return a number.") from None
+        if not agree:
+            raise ExerciseError(f"{shown}: expected {want:.3f}, got {got}.\nHint: {hint}")
+    _passed(name, len(cases))
+
+
 def check_recall_at_k(fn) -> None:
     """Notebook 01: ``fn(retrieved_ids, gold_ids, k)``."""
     cases = [(["a", "b", "c"], ["b"], 1), (["a", "b", "c"], ["b"], 2), (["a", "b", "c", "d"], ["d", "a"], 3),
              (["a", "a", "b"], ["a", "b"], 2), (["x", "y"], ["a"], 5), (["a", "b"], ["a", "b"], 2)]
-    for retrieved, gold, k in cases:
-        got, want = _call(fn, retrieved, gold, k), recall_at_k(retrieved, gold, k)
-        if not np.isclose(got, want):
-            raise ExerciseError(
-                f"recall_at_k({retrieved}, {gold}, k={k}): expected {want:.3f}, got {got}.\n"
-                "Hint: look only at the first k retrieved ids; divide the gold ids found there by the number of gold ids.")
-    _passed("recall_at_k", len(cases))
+    _compare_numbers("recall_at_k", fn, recall_at_k, cases,
+                     "look only at the first k retrieved ids; divide the gold ids found there by the number of gold ids.")
 
 
 def check_reciprocal_rank(fn) -> None:
     """Notebook 01: ``fn(retrieved_ids, gold_ids)``."""
     cases = [(["a", "b", "c"], ["a"]), (["a", "b", "c"], ["c"]), (["a", "b", "c"], ["c", "b"]), (["a", "b"], ["z"]), ([], ["a"])]
-    for retrieved, gold in cases:
-        got, want = _call(fn, retrieved, gold), reciprocal_rank(retrieved, gold)
-        if not np.isclose(got, want):
-            raise ExerciseError(
-                f"reciprocal_rank({retrieved}, {gold}): expected {want:.3f}, got {got}.\n"
-                "Hint: ranks start at 1; use the FIRST gold id found; 0 when none is retrieved.")
-    _passed("reciprocal_rank", len(cases))
+    _compare_numbers("reciprocal_rank", fn, reciprocal_rank, cases,
+                     "ranks start at 1; use the FIRST gold id found; 0 when none is retrieved.")
 
 
 def check_token_f1(fn) -> None:
@@ -118,11 +122,6 @@ def check_token_f1(fn) -> None:
     cases = [("30 days", "30 days"), ("The window is 30 days.", "30 days"), ("14 days", "30 days"),
              ("days days days", "30 days"), ("", "30 days"), ("$34 per user per month", "$34 per user"),
              ("per user per month", "price per user per month")]
-    for pred, gold in cases:
-        got, want = _call(fn, pred, gold), token_f1(pred, gold)
-        if not np.isclose(got, want):
-            raise ExerciseError(
-                f"token_f1({pred!r}, {gold!r}): expected {want:.3f}, got {got}.\n"
-                "Hint: normalise both with normalize_answer, count shared tokens with Counter & Counter "
-                "(a repeated token counts only as often as it appears in both), then F1 = 2PR/(P+R).")
-    _passed("token_f1", len(cases))
+    _compare_numbers("token_f1", fn, token_f1, cases,
+                     "normalise both with normalize_answer, count shared tokens with Counter & Counter "
+                     "(a repeated token counts only as often as it appears in both), then F1 = 2PR/(P+R).")
