@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -132,8 +133,6 @@ def sample_per_type(questions: list[dict], n_per_type: int, seed: int = 0) -> li
     The same seed gives the same sample on every machine, so notebooks compare systems on the
     same questions. The result keeps the input order.
     """
-    import random
-
     if n_per_type == 0:
         return list(questions)
     rng = random.Random(seed)

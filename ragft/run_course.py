@@ -34,13 +34,20 @@ def run_notebook(source: Path, output: Path, profile: str | None, results: Path)
     """
     import papermill as pm
 
-    os.environ["RAGFT_RESULTS_DIR"] = str(results)
     output.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(
-        str(source), str(output),
-        parameters={"PROFILE": profile} if profile else {},
-        kernel_name=KERNEL, cwd=str(source.parent), progress_bar=True,
-    )
+    previous = os.environ.get("RAGFT_RESULTS_DIR")
+    os.environ["RAGFT_RESULTS_DIR"] = str(results)  # the kernel inherits this process's environment
+    try:
+        pm.execute_notebook(
+            str(source), str(output),
+            parameters={"PROFILE": profile} if profile else {},
+            kernel_name=KERNEL, cwd=str(source.parent), progress_bar=True,
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("RAGFT_RESULTS_DIR", None)
+        else:
+            os.environ["RAGFT_RESULTS_DIR"] = previous
 
 
 def scorecard(results: Path, timings: list[dict]) -> str:
