@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: no widget dependency, same look in Jupyter and a terminal
 
 
 def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 48, batch_size: int = 8, desc: str = "generating") -> list[str]:

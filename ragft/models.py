@@ -199,7 +199,12 @@ def resolve_model(hub_id: str, models_dir: str | Path | None = None, shipped: di
 
 def load_embedder(hub_id: str = DEFAULT_EMBEDDER, device: str | None = None):
     """A ``SentenceTransformer`` for ``hub_id``, resolved offline first. Prints where it came from."""
-    from sentence_transformers import SentenceTransformer
+    from tqdm import TqdmWarning
+
+    with warnings.catch_warnings():
+        # sentence-transformers imports tqdm.auto, which asks for ipywidgets; text bars are fine.
+        warnings.simplefilter("ignore", TqdmWarning)
+        from sentence_transformers import SentenceTransformer
 
     resolved = resolve_model(hub_id)
     print(f"embedder  {resolved}")
@@ -221,7 +226,8 @@ def load_generator(hub_id: str = DEFAULT_GENERATOR, device: str | None = None):
     dtype = torch.float32
     if device == "cuda":
         dtype = torch.bfloat16 if torch.cuda.get_device_capability()[0] >= 8 else torch.float16
-    tokenizer = AutoTokenizer.from_pretrained(resolved.path, padding_side="left")
+    # clean_up_tokenization_spaces=False: transformers ignores True for BPE tokenizers anyway and warns.
+    tokenizer = AutoTokenizer.from_pretrained(resolved.path, padding_side="left", clean_up_tokenization_spaces=False)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype=dtype).to(device).eval()

@@ -5,6 +5,7 @@ Run metadata papermill adds (per-cell timings) is removed so diffs show only rea
 """
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -16,6 +17,27 @@ from .run_course import run_notebook
 from .workbook import SOLUTIONS_DIR
 
 
+_PROGRESS_BAR = re.compile(r"\r|\d+%\|")
+
+
+def tidy_outputs(cell) -> None:
+    """Drop progress-bar redraws (stderr written with \\r) and merge consecutive stream outputs.
+
+    Progress bars help while a notebook runs but only add noise to committed outputs; real
+    warnings on stderr are kept.
+    """
+    tidy = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            if out.name == "stderr" and (_PROGRESS_BAR.search(out.text) or not out.text.strip()):
+                continue
+            if tidy and tidy[-1].output_type == "stream" and tidy[-1].name == out.name:
+                tidy[-1].text += out.text
+                continue
+        tidy.append(out)
+    cell.outputs = tidy
+
+
 def refresh(solution: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / solution.name
@@ -25,6 +47,8 @@ def refresh(solution: Path) -> None:
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            tidy_outputs(cell)
     solution.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
 
 

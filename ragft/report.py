@@ -24,6 +24,6 @@ def plot_by_type(table, columns: list[str], title: str, ylabel: str = "score"):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
     ax.set_ylim(0, max(1.0, float(table[columns].max().max()) * 1.1))
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     plt.tight_layout()
     plt.show()

@@ -65,7 +65,7 @@ def test_environment_yml_mirrors_the_pip_install():
     deps = env["dependencies"]
     assert any(re.fullmatch(r"python=3\.1[01]", str(d)) for d in deps)
     pip_part = next(d["pip"] for d in deps if isinstance(d, dict))
-    assert pip_part == ["-r requirements.txt"]
+    assert pip_part == ["--extra-index-url https://download.pytorch.org/whl/cpu", "-r requirements.txt"]
     assert "requirements-nodeps.txt" in (COURSE_ROOT / "environment.yml").read_text()
 
 
