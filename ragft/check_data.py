@@ -3,40 +3,44 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from datetime import date
 
-from .data import check_eval_row, check_messages_row, load_jsonl
+from .data import EVAL_PATH, check_eval_row, check_messages_row, load_jsonl, version_in_force_problem
 from .kb import DataError, load_knowledge_base
-from .paths import DATA_DIR, EVAL_DIR, FINETUNE_DIR
+from .paths import DATA_DIR, FINETUNE_DIR
 from .triage import schema_errors
 
 
-def main(argv: list[str]) -> int:
-    problems: list[str] = []
+def triage_problems(row: dict, docs_by_id: dict) -> list[str]:
+    """Schema errors, unknown documents and out-of-date versions in one triage row's answer."""
+    rid = row.get("id", "?")
+    try:
+        answer = json.loads(row["messages"][-1]["content"])
+    except (json.JSONDecodeError, KeyError, IndexError, TypeError):
+        return [f"{rid}: the assistant answer is not JSON"]
+    problems = [f"{rid}: {e}" for e in schema_errors(answer)]
+    for doc_id in answer.get("kb_ids", []):
+        if doc_id not in docs_by_id:
+            problems.append(f"{rid}: unknown kb id {doc_id!r}")
+        elif problem := version_in_force_problem(doc_id, date.fromisoformat(row["received_on"]), docs_by_id):
+            problems.append(f"{rid}: {problem}")
+    return problems
+
+
+def main() -> int:
     docs = load_knowledge_base()
     by_id = {d.id: d for d in docs}
-    words = sum(d.word_count for d in docs)
-    print(f"knowledge base: {len(docs)} documents, {words:,} words")
-    eval_files = [EVAL_DIR / "eval_set.jsonl", *sorted((EVAL_DIR / "parts").glob("*.jsonl"))]
-    for path in [p for p in eval_files if p.is_file()]:
-        rows = load_jsonl(path)
-        print(f"{path.relative_to(DATA_DIR)}: {len(rows)} questions")
-        for row in rows:
-            problems += check_eval_row(row, by_id)
-    ft_files = sorted(FINETUNE_DIR.glob("*.jsonl")) + sorted((FINETUNE_DIR / "parts").glob("*.jsonl"))
-    for path in ft_files:
+    print(f"knowledge base: {len(docs)} documents, {sum(d.word_count for d in docs):,} words")
+    rows = load_jsonl(EVAL_PATH)
+    print(f"{EVAL_PATH.relative_to(DATA_DIR)}: {len(rows)} questions")
+    problems = [p for row in rows for p in check_eval_row(row, by_id)]
+    for path in sorted(FINETUNE_DIR.glob("*.jsonl")):
         rows = load_jsonl(path)
         print(f"{path.relative_to(DATA_DIR)}: {len(rows)} rows")
         for row in rows:
             problems += [f"{path.name}: {p}" for p in check_messages_row(row)]
-            if "triage" in path.name or "tickets" in path.name:
-                try:
-                    answer = json.loads(row["messages"][-1]["content"])
-                except (json.JSONDecodeError, KeyError, IndexError):
-                    problems.append(f"{path.name}: {row.get('id')}: assistant answer is not JSON")
-                    continue
-                problems += [f"{path.name}: {row.get('id')}: {e}" for e in schema_errors(answer)]
-                problems += [f"{path.name}: {row.get('id')}: unknown kb id {k!r}" for k in answer.get("kb_ids", []) if k not in by_id and "--ignore-missing-kb" not in argv]
+            if path.name.startswith("triage_"):
+                problems += [f"{path.name}: {p}" for p in triage_problems(row, by_id)]
     for p in problems:
         print("PROBLEM:", p)
     print(f"{len(problems)} problems")
@@ -45,7 +49,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(sys.argv[1:]))
+        sys.exit(main())
     except DataError as exc:
         print("PROBLEM:", exc)
         sys.exit(1)

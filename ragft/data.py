@@ -43,7 +43,8 @@ def normalize_space(text: str) -> str:
 def check_eval_row(row: dict, docs_by_id: dict[str, Document] | None = None) -> list[str]:
     """Problems with one evaluation question (empty list when it is valid).
 
-    With ``docs_by_id``, also checks that gold documents exist and gold passages occur in them.
+    With ``docs_by_id``, also checks that gold documents exist, gold passages occur in them, and
+    each gold document is the version in force on the question's ``as_of`` date.
     """
     rid = row.get("id", "?")
     problems = [f"{rid}: missing field {f!r}" for f in EVAL_FIELDS if f not in row]
@@ -77,7 +78,28 @@ def check_eval_row(row: dict, docs_by_id: dict[str, Document] | None = None) -> 
             doc = docs_by_id.get(passage.get("doc_id"))
             if doc and normalize_space(passage["text"]) not in normalize_space(doc.text):
                 problems.append(f"{rid}: gold passage not found verbatim in {doc.id}: {passage['text'][:80]!r}")
+        if not problems:
+            as_of = date.fromisoformat(row["as_of"])
+            problems += [f"{rid}: {p}" for d in row["gold_doc_ids"] if (p := version_in_force_problem(d, as_of, docs_by_id))]
     return problems
+
+
+def version_in_force_problem(doc_id: str, on: date, docs_by_id: dict[str, Document]) -> str | None:
+    """Why ``doc_id`` is not the version in force on ``on``; None when it is, or has no versions.
+
+    A document with versions (a ``supersedes`` chain) is in force from its effective date until
+    the next version's. A document without versions is dated by its latest revision and may be
+    cited on any date.
+    """
+    newer = {d.supersedes: d for d in docs_by_id.values() if d.supersedes}
+    doc = docs_by_id[doc_id]
+    if not (doc.supersedes or doc_id in newer):
+        return None
+    if doc.effective_date > on:
+        return f"{doc_id} takes effect {doc.effective_date}, after {on}"
+    if doc_id in newer and newer[doc_id].effective_date <= on:
+        return f"{doc_id} was replaced by {newer[doc_id].id} on {newer[doc_id].effective_date}, before {on}"
+    return None
 
 
 def load_eval_set(split: str | None = None, path: Path | str = EVAL_PATH) -> list[dict]:

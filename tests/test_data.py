@@ -6,10 +6,13 @@ from datetime import date
 
 import pytest
 
-from ragft.data import QUESTION_TYPES, check_eval_row, check_messages_row, load_eval_set, load_finetune_set, load_jsonl, normalize_space
+from ragft.check_data import main as check_data
+from ragft.check_data import triage_problems
+from ragft.data import (QUESTION_TYPES, check_eval_row, check_messages_row, load_eval_set, load_finetune_set, load_jsonl,
+                        normalize_space, version_in_force_problem)
 from ragft.kb import load_knowledge_base
 from ragft.paths import DATA_DIR, FINETUNE_DIR
-from ragft.triage import schema_errors
+from ragft.triage import SYSTEM_PROMPT, make_example, schema_errors, ticket_text
 
 FINETUNE_SETS = ["triage_train", "triage_test", "facts_old", "general_heldout"]
 
@@ -96,23 +99,6 @@ def test_as_of_date_questions_use_both_old_and_new_versions(questions, docs_by_i
     assert any(d.id in {x.supersedes for x in docs_by_id.values()} for d in gold_docs), "some from the old version"
 
 
-def version_in_force_problem(doc_id, on, docs_by_id):
-    """Why ``doc_id`` is not the version in force on ``on`` (None when it is, or has no versions).
-
-    Documents with versions (a ``supersedes`` chain) must be the one in force on the date. A
-    document without versions is dated by its latest revision and may be cited at any date.
-    """
-    newer = {d.supersedes: d for d in docs_by_id.values() if d.supersedes}
-    doc = docs_by_id[doc_id]
-    if not (doc.supersedes or doc_id in newer):
-        return None
-    if doc.effective_date > on:
-        return f"{doc_id} takes effect {doc.effective_date}, after {on}"
-    if doc_id in newer and newer[doc_id].effective_date <= on:
-        return f"{doc_id} was replaced by {newer[doc_id].id} on {newer[doc_id].effective_date}, before {on}"
-    return None
-
-
 def test_eval_gold_versions_are_in_force_on_the_as_of_date(questions, docs_by_id):
     problems = [(q["id"], version_in_force_problem(d, date.fromisoformat(q["as_of"]), docs_by_id))
                 for q in questions for d in q["gold_doc_ids"]]
@@ -136,23 +122,9 @@ def test_finetune_set_sizes():
 
 
 @pytest.mark.parametrize("name", ["triage_train", "triage_test"])
-def test_triage_answers_follow_the_schema_and_cite_existing_documents(name, docs_by_id):
-    for row in load_finetune_set(name):
-        answer = json.loads(row["messages"][-1]["content"])
-        assert not schema_errors(answer), (row["id"], schema_errors(answer))
-        unknown = [k for k in answer["kb_ids"] if k not in docs_by_id]
-        assert not unknown, (row["id"], unknown)
-
-
-def test_triage_cites_the_version_in_force_when_the_ticket_arrived(docs_by_id):
-    """A reply about a changed fact relies on the version in force on the ticket's date."""
-    problems = []
-    for name in ["triage_train", "triage_test"]:
-        for row in load_finetune_set(name):
-            for doc_id in json.loads(row["messages"][-1]["content"])["kb_ids"]:
-                problem = version_in_force_problem(doc_id, date.fromisoformat(row["received_on"]), docs_by_id)
-                if problem:
-                    problems.append((row["id"], problem))
+def test_triage_answers_are_schema_valid_and_cite_versions_in_force(name, docs_by_id):
+    """Schema-valid, existing documents, and for a changed fact the version in force when the ticket arrived."""
+    problems = [p for row in load_finetune_set(name) for p in triage_problems(row, docs_by_id)]
     assert not problems, problems[:5]
 
 
@@ -191,3 +163,21 @@ def test_data_card_reports_the_real_counts(docs, questions):
                    f"{len(load_finetune_set('triage_train'))} train", f"{len(load_finetune_set('triage_test'))} test"]:
         assert figure in card, f"DATA_CARD.md should state '{figure}'"
     assert (FINETUNE_DIR / "triage_schema.json").is_file()
+
+
+def test_check_data_command_finds_no_problem(capsys):
+    assert check_data() == 0, capsys.readouterr().out[-2000:]
+
+
+def test_triage_rows_are_built_by_make_example():
+    """The committed rows use the course's system prompt and ticket layout, and a bad answer is refused."""
+    row = load_finetune_set("triage_test")[0]
+    system, user, assistant = row["messages"]
+    assert system["content"] == SYSTEM_PROMPT
+    header, body = user["content"].split("\n\n", 1)
+    fields = dict(line.split(": ", 1) for line in header.splitlines())
+    rebuilt = make_example(row["id"], fields["Received"], fields["Plan"], fields["Subject"], body, json.loads(assistant["content"]))
+    assert rebuilt == row
+    assert ticket_text("2025-01-02", "Team", "hi", " body ") == "Received: 2025-01-02\nPlan: Team\nSubject: hi\n\nbody"
+    with pytest.raises(ValueError, match="breaks the schema"):
+        make_example("x", "2025-01-02", "Team", "hi", "body", {**json.loads(assistant["content"]), "priority": "urgent"})

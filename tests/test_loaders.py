@@ -81,3 +81,23 @@ def test_eval_set_rejects_bad_rows_and_unknown_split(tmp_path):
 def test_unknown_finetune_set_lists_the_real_ones():
     with pytest.raises(DataError, match="triage_train"):
         load_finetune_set("triage_training")
+
+
+def test_version_in_force_rule(tmp_path):
+    """A question or ticket about a changed fact must rely on the version in force on its date."""
+    from datetime import date
+
+    from ragft.data import check_eval_row, version_in_force_problem
+
+    write_doc(tmp_path, "a-v1")
+    (tmp_path / "a-v2.md").write_text(GOOD.format(id="a-v2", supersedes="a-v1").replace("2025-01-01", "2025-06-01").replace("version: 1", "version: 2"))
+    write_doc(tmp_path, "b")
+    docs = {d.id: d for d in load_knowledge_base(tmp_path)}
+    assert version_in_force_problem("a-v1", date(2025, 3, 1), docs) is None
+    assert "replaced by a-v2" in version_in_force_problem("a-v1", date(2025, 7, 1), docs)
+    assert "takes effect 2025-06-01" in version_in_force_problem("a-v2", date(2025, 3, 1), docs)
+    assert version_in_force_problem("b", date(2020, 1, 1), docs) is None, "a document without versions fits any date"
+    row = {"id": "q1", "question": "?", "answer": "x", "answer_aliases": [], "gold_doc_ids": ["a-v1"], "type": "as_of_date",
+           "gold_passages": [{"doc_id": "a-v1", "text": "Body text."}], "asked_on": "2025-08-01", "as_of": "2025-08-01"}
+    assert any("replaced by a-v2" in p for p in check_eval_row(row, docs))
+    assert check_eval_row({**row, "as_of": "2025-02-01"}, docs) == []
