@@ -85,21 +85,17 @@ def check_eval_row(row: dict, docs_by_id: dict[str, Document] | None = None) -> 
 
 
 def version_in_force_problem(doc_id: str, on: date, docs_by_id: dict[str, Document]) -> str | None:
-    """Why ``doc_id`` is not the version in force on ``on``; None when it is, or has no versions.
+    """Why ``doc_id`` is not the version in force on ``on``; None when it is.
 
-    A document with versions (a ``supersedes`` chain) is in force from its effective date until
-    the next version's. A document without versions is dated by its latest revision and may be
-    cited on any date.
+    Every document declares the interval it is in force (``valid_from <= day < valid_until``);
+    a document without versions holds throughout.
     """
-    newer = {d.supersedes: d for d in docs_by_id.values() if d.supersedes}
     doc = docs_by_id[doc_id]
-    if not (doc.supersedes or doc_id in newer):
+    if doc.valid_on(on):
         return None
-    if doc.effective_date > on:
-        return f"{doc_id} takes effect {doc.effective_date}, after {on}"
-    if doc_id in newer and newer[doc_id].effective_date <= on:
-        return f"{doc_id} was replaced by {newer[doc_id].id} on {newer[doc_id].effective_date}, before {on}"
-    return None
+    if doc.valid_from > on:
+        return f"{doc_id} takes effect {doc.valid_from}, after {on}"
+    return f"{doc_id} was replaced on {doc.valid_until}, before {on}"
 
 
 def load_eval_set(split: str | None = None, path: Path | str = EVAL_PATH) -> list[dict]:

@@ -10,7 +10,10 @@ import yaml
 
 from .paths import KB_DIR
 
-FRONT_MATTER_FIELDS = ("id", "title", "category", "product", "effective_date", "version", "supersedes")
+FRONT_MATTER_FIELDS = ("id", "title", "category", "product", "effective_date", "version", "supersedes", "valid_from", "valid_until")
+#: A document without versions holds throughout: from the company's founding to an open end.
+KB_EPOCH = date(2016, 1, 1)
+OPEN_END = date(9999, 12, 31)
 CATEGORIES = {
     "policy", "pricing", "billing", "faq", "product", "guide", "api-reference",
     "release-notes", "security", "legal", "support", "hr", "company",
@@ -36,6 +39,12 @@ class Document:
     supersedes: str | None
     text: str
     path: Path
+    valid_from: date = KB_EPOCH  # first day the document is in force
+    valid_until: date = OPEN_END  # first day it is no longer in force (exclusive)
+
+    def valid_on(self, day: date) -> bool:
+        """True if this document is the one in force on ``day`` (``valid_from <= day < valid_until``)."""
+        return self.valid_from <= day < self.valid_until
 
     @property
     def word_count(self) -> int:
@@ -59,19 +68,36 @@ def parse_document(path: Path) -> Document:
         raise DataError(f"{path}: category {meta['category']!r} is not one of {sorted(CATEGORIES)}.")
     if meta["product"] not in PRODUCTS:
         raise DataError(f"{path}: product {meta['product']!r} is not one of {sorted(PRODUCTS)}.")
-    eff = meta["effective_date"]
-    if not isinstance(eff, date):
-        try:
-            eff = date.fromisoformat(str(eff))
-        except ValueError:
-            raise DataError(f"{path}: effective_date {eff!r} is not a YYYY-MM-DD date.") from None
+    eff, valid_from, valid_until = (_as_date(path, meta, f) for f in ("effective_date", "valid_from", "valid_until"))
     if meta["id"] != Path(path).stem:
         raise DataError(f"{path}: id {meta['id']!r} differs from the file name; name the file {meta['id']}.md.")
     return Document(
         id=str(meta["id"]), title=str(meta["title"]), category=meta["category"], product=meta["product"],
         effective_date=eff, version=int(meta["version"]), supersedes=meta["supersedes"] or None,
-        text=match.group(2).strip() + "\n", path=Path(path),
+        text=match.group(2).strip() + "\n", path=Path(path), valid_from=valid_from, valid_until=valid_until,
     )
+
+
+def _as_date(path: Path, meta: dict, field: str) -> date:
+    value = meta[field]
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DataError(f"{path}: {field} {value!r} is not a YYYY-MM-DD date.") from None
+
+
+def expected_validity(doc: Document, successor: Document | None) -> tuple[date, date]:
+    """The validity interval a document must declare, derived from its versions.
+
+    A versioned document (it supersedes one, or one supersedes it) holds from its effective date
+    until its successor's; a document without versions holds throughout (its effective_date is
+    only its latest revision, so a date filter must not drop it for an older question).
+    """
+    if not (doc.supersedes or successor):
+        return KB_EPOCH, OPEN_END
+    return doc.effective_date, successor.effective_date if successor else OPEN_END
 
 
 def load_knowledge_base(kb_dir: Path | str = KB_DIR) -> list[Document]:
@@ -94,4 +120,12 @@ def load_knowledge_base(kb_dir: Path | str = KB_DIR) -> list[Document]:
     for d in docs:
         if d.supersedes and d.supersedes not in known:
             raise DataError(f"{d.path}: supersedes {d.supersedes!r}, which is not in the knowledge base.")
+    successors = {d.supersedes: d for d in docs if d.supersedes}
+    for d in docs:
+        expected = expected_validity(d, successors.get(d.id))
+        if (d.valid_from, d.valid_until) != expected:
+            raise DataError(
+                f"{d.path}: valid_from/valid_until are {d.valid_from}/{d.valid_until}, but its versions give "
+                f"{expected[0]}/{expected[1]}. Set them so a date filter keeps exactly the version in force."
+            )
     return sorted(docs, key=lambda d: d.id)
