@@ -1,21 +1,72 @@
 """The course's metrics, one definition each (derived by hand in notebook 01).
 
-Retrieval: :func:`recall_at_k`, :func:`reciprocal_rank`. Answers: :func:`token_f1`,
-:func:`contains_answer`, :func:`is_abstention`.
+Retrieval: :func:`recall_at_k`, :func:`reciprocal_rank`. Answers: :func:`normalize_answer`,
+:func:`token_f1`, :func:`contains_answer`, :func:`is_abstention`, and :func:`score_answer`, which
+gives each answer one label (correct, stale, wrong, abstained). Replies that state a changing
+fact: :func:`stale_facts`. Counts and intervals for any of these rates live in :mod:`ragft.stats`.
 """
 from __future__ import annotations
 
+import json
 import re
-import string
 from collections import Counter
+from datetime import date
+from functools import lru_cache
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans("", "", string.punctuation)
+from .paths import DATA_DIR
+
 ABSTENTION_PHRASES = (
     "i dont know", "i do not know", "not in the context", "cannot answer", "cant answer",
     "no information", "not mentioned", "unable to answer", "does not say", "doesnt say",
     "not provided", "does not contain", "doesnt contain", "not enough information",
 )
+
+# Number words and unit spellings that mean the same thing, so "two weeks" == "2 weeks" and
+# "2-minute" == "2 minutes". Both sides of every comparison go through the same mapping.
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update(thirty="30", forty="40", fifty="50", sixty="60", ninety="90")
+_UNITS = {
+    "seconds": "second", "secs": "second", "sec": "second", "minutes": "minute", "mins": "minute", "min": "minute",
+    "hours": "hour", "hrs": "hour", "hr": "hour", "days": "day", "weeks": "week", "months": "month",
+    "years": "year", "yrs": "year", "characters": "character", "chars": "character", "requests": "request",
+    "req": "request", "users": "user", "invoices": "invoice", "percent": "%", "per cent": "%",
+}
+_PER_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month", "yr": "year"}
+_TIME_UNIT = r"(?:s|sec|second|min|minute|h|hr|hour|day|week|mo|month|yr|year|user|seat)\b"
+_ARTICLES = {"a", "an", "the"}
+
+
+def normalize_answer(text: str) -> str:
+    """Canonical form for comparing answers: lowercase, numbers and units canonical, no punctuation.
+
+    - numbers: thousands separators dropped ("5,000" -> "5000"), a decimal point kept inside a
+      number ("1.5" stays "1.5"), trailing zeros after it dropped ("50.00" -> "50");
+    - "$" and "%" stay as their own tokens, so "$50" differs from "50" and "1.5%" from "15%";
+    - "/" before a time or seat unit reads "per" ("20 requests/second" = "20 requests per second");
+      other - _ / : and punctuation become spaces between words ("Idempotency-Key" = "Idempotency Key",
+      "6:00" -> "6 00"); apostrophes vanish ("don't" -> "dont");
+    - number words up to twenty (and thirty ... ninety) become digits; unit plurals and short forms
+      become one spelling ("2 mins" = "2 minute"); articles are dropped.
+    """
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # 5,000 -> 5000
+    text = re.sub(r"(\d+)\.(\d+)", lambda m: m.group(1) + ("." + m.group(2).rstrip("0") if m.group(2).strip("0") else ""), text)
+    text = re.sub(r"/\s*(?=" + _TIME_UNIT + ")", " per ", text)
+    text = text.replace("'", "")
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # a dot that is not a decimal point
+    text = re.sub(r"([$%€£])", r" \1 ", text)
+    text = re.sub(r"[^\w$%€£.]+", " ", text).replace("_", " ")
+    tokens: list[str] = []
+    for token in text.split():
+        token = _NUMBER_WORDS.get(token, token)
+        token = _UNITS.get(token, token)
+        if tokens and tokens[-1] == "per":  # "req/s", "10/h": one-letter units only after "per"
+            token = _PER_UNITS.get(token, token)
+        if token not in _ARTICLES:
+            tokens.append(token)
+    return " ".join(tokens)
 
 
 def recall_at_k(retrieved_ids: list[str], gold_ids: list[str], k: int) -> float:
@@ -33,12 +84,6 @@ def reciprocal_rank(retrieved_ids: list[str], gold_ids: list[str]) -> float:
         if doc_id in gold:
             return 1.0 / rank
     return 0.0
-
-
-def normalize_answer(text: str) -> str:
-    """Lowercase, drop punctuation and articles, collapse spaces (the SQuAD normalisation)."""
-    text = _ARTICLES.sub(" ", text.lower().translate(_PUNCT))
-    return " ".join(text.split())
 
 
 def token_f1(prediction: str, gold: str) -> float:
@@ -63,3 +108,49 @@ def is_abstention(prediction: str) -> bool:
     """True if the answer declines ("I don't know", "not in the context", ...)."""
     text = normalize_answer(prediction)
     return any(phrase in text for phrase in ABSTENTION_PHRASES)
+
+
+ANSWER_LABELS = ("correct", "stale", "wrong", "abstained")
+
+
+def score_answer(prediction: str, question: dict) -> str:
+    """One label for an answer to an evaluation question: correct, stale, wrong or abstained.
+
+    - stale: it states a value of another version (``question["stale_answers"]``), even if it also
+      states the gold one ("it was 30 days, now it is 14" does not answer "what is it today");
+    - correct: it contains the gold answer or an alias (unanswerable questions: it abstains);
+    - abstained: it declines to answer an answerable question;
+    - wrong: anything else.
+    """
+    if contains_answer(prediction, question.get("stale_answers", [])):
+        return "stale"
+    if not question["answer"]:
+        return "correct" if is_abstention(prediction) else "wrong"
+    if contains_answer(prediction, [question["answer"], *question["answer_aliases"]]):
+        return "correct"
+    return "abstained" if is_abstention(prediction) else "wrong"
+
+
+@lru_cache(maxsize=1)
+def changing_facts() -> tuple[dict, ...]:
+    """The facts that change between document versions (``data/changing_facts.json``)."""
+    return tuple(json.loads((DATA_DIR / "changing_facts.json").read_text(encoding="utf-8"))["facts"])
+
+
+def stale_facts(text: str, on: date | str) -> list[str]:
+    """Ids of the changing facts (F1-F14) that ``text`` states with a value not in force on ``on``.
+
+    A sentence counts when it names the fact (one of its topic terms) and contains a value of the
+    version that is not in force on ``on``. Used for support replies, whose facts have no
+    per-question list of stale values.
+    """
+    on = date.fromisoformat(on) if isinstance(on, str) else on
+    sentences = [f" {normalize_answer(s)} " for s in re.split(r"(?<=[.!?])\s+|\n+", text)]
+    found = []
+    for fact in changing_facts():
+        out_of_force = fact["old"] if on >= date.fromisoformat(fact["change_date"]) else fact["new"]
+        topics = [f" {normalize_answer(t)} " for t in fact["topic_terms"]]
+        values = [f" {normalize_answer(v)} " for v in out_of_force["values"]]
+        if any(any(t in s for t in topics) and any(v in s for v in values) for s in sentences):
+            found.append(fact["id"])
+    return found

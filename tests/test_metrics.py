@@ -4,7 +4,8 @@ import pytest
 
 from ragft.chunking import chunk_words
 from ragft.data import sample_per_type
-from ragft.metrics import contains_answer, is_abstention, normalize_answer, recall_at_k, reciprocal_rank, token_f1
+from ragft.metrics import (contains_answer, is_abstention, normalize_answer, recall_at_k, reciprocal_rank, score_answer,
+                           stale_facts, token_f1)
 from ragft.profiles import settings_for
 from ragft.retrieval import cosine_top_k
 
@@ -19,7 +20,7 @@ def test_recall_and_reciprocal_rank():
 
 
 def test_answer_metrics():
-    assert normalize_answer("The $34 per-user price!") == "34 peruser price"
+    assert normalize_answer("The $34 per-user price!") == "$ 34 per user price"
     assert token_f1("30 days", "30 days") == 1.0
     assert token_f1("The refund window is 30 days.", "30 days") == pytest.approx(2 * (2 / 5) * 1 / (2 / 5 + 1))
     assert token_f1("", "") == 1.0 and token_f1("x", "") == 0.0
@@ -29,6 +30,80 @@ def test_answer_metrics():
     assert not contains_answer("anything", [""]), "an empty alias never matches"
     assert is_abstention("I don't know.") and is_abstention("The context does not contain that.")
     assert not is_abstention("It is 30 days.")
+
+
+# Each trap found in review, both ways: a wrong answer must not match, a right one must.
+WRONG_MUST_NOT_MATCH = [
+    ("The fee is $50.00.", "$5,000"),  # punctuation deleted without a space made "5000"
+    ("A late fee of 1.5% applies.", "15%"),
+    ("It is $24.00 per seat.", "$2,400"),
+    ("Reports run at 6:00.", "600"),
+    ("You have 300 days.", "30 days"),  # whole numbers only
+    ("Version 1.5.2 shipped.", "1.5"),
+    ("It costs 50 dollars per request.", "$50"),  # a currency sign is part of the value
+    ("The limit is 10 requests per second.", "100 requests per second"),
+]
+RIGHT_MUST_MATCH = [
+    ("The fee is $5,000.", "$5000"),
+    ("It costs $50.", "$50.00"),
+    ("Late fees go up to 1.5% a month.", "1.5%"),
+    ("Your ticket is HS-04127.", "HS-"),
+    ("Send an Idempotency Key header.", "Idempotency-Key"),
+    ("The limit is 20 requests/second.", "20 requests per second"),
+    ("The limit is 250 req/s.", "250 requests per second"),
+    ("It runs every 2-minute interval.", "2 minutes"),
+    ("You get two weeks.", "2 weeks"),
+    ("Reports run at 06:00 UTC.", "06:00"),
+    ("Use RL-413.", "rl-413"),
+    ("They don't expire.", "dont expire"),
+]
+
+
+@pytest.mark.parametrize("prediction, gold", WRONG_MUST_NOT_MATCH)
+def test_wrong_numbers_and_codes_do_not_match(prediction, gold):
+    assert not contains_answer(prediction, [gold]), (normalize_answer(prediction), normalize_answer(gold))
+
+
+@pytest.mark.parametrize("prediction, gold", RIGHT_MUST_MATCH)
+def test_right_answers_in_other_spellings_match(prediction, gold):
+    assert contains_answer(prediction, [gold]), (normalize_answer(prediction), normalize_answer(gold))
+
+
+def test_numbers_are_canonical():
+    assert normalize_answer("5,000 and 1,234,567") == "5000 and 1234567"
+    assert normalize_answer("50.00 and 1.50 and 2.05") == "50 and 1.5 and 2.05"
+    assert normalize_answer("End of sentence 2025.") == "end of sentence 2025"
+    assert normalize_answer("X-Halden-Signature: t=1") == "x halden signature t 1"
+
+
+QUESTION = {"answer": "14 days", "answer_aliases": ["two weeks"], "stale_answers": ["30 days", "thirty days"]}
+
+
+@pytest.mark.parametrize("answer, label", [
+    ("The trial lasts 14 days.", "correct"),
+    ("Two weeks.", "correct"),
+    ("It was 30 days, now it is 14 days.", "stale"),  # gold present, but so is the old value
+    ("Thirty days.", "stale"),
+    ("I don't know.", "abstained"),
+    ("It lasts 7 days.", "wrong"),
+])
+def test_score_answer_labels_stale_before_correct(answer, label):
+    assert score_answer(answer, QUESTION) == label
+
+
+def test_score_answer_on_unanswerable_questions():
+    question = {"answer": "", "answer_aliases": [], "stale_answers": []}
+    assert score_answer("I don't know; the context does not say.", question) == "correct"
+    assert score_answer("Yes, it supports that.", question) == "wrong"
+
+
+def test_stale_facts_in_replies_depend_on_the_date():
+    reply = "Team is $29 per user per month. Your refund window is 14 days from the charge."
+    assert stale_facts(reply, "2026-01-10") == ["F1", "F2"]
+    assert stale_facts(reply, "2024-10-01") == []
+    assert stale_facts("We can refund within 30 days of the charge.", "2024-10-01") == ["F2"]
+    # A value only counts in a sentence about its fact: a 14-day trial is not a refund window.
+    assert stale_facts("Your trial lasts 14 days. Refunds need a ticket.", "2026-01-10") == []
 
 
 def test_chunk_words_and_cosine_top_k():
@@ -58,3 +133,19 @@ def test_profiles_fill_none_and_reject_unknown_values():
         settings_for("fast", table)
     with pytest.raises(ValueError, match="unknown setting"):
         settings_for("default", table, top_k=3)
+
+
+def test_wilson_interval_and_rate_formatting():
+    from ragft.stats import format_rate, intervals_overlap, paired_difference, wilson_interval
+
+    lo, hi = wilson_interval(7, 60)
+    assert lo == pytest.approx(0.0577, abs=1e-4) and hi == pytest.approx(0.2218, abs=1e-4)  # textbook values
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    assert format_rate(7, 60) == "7/60 = 0.12 [0.06, 0.22]"
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+    assert intervals_overlap((0.1, 0.3), (0.25, 0.5)) and not intervals_overlap((0.1, 0.2), (0.3, 0.5))
+    mean, lo, hi = paired_difference([1] * 30, [0] * 30)
+    assert mean == 1.0 and lo == 1.0
+    mean, lo, hi = paired_difference([1, 0] * 15, [0, 1] * 15)
+    assert mean == 0.0 and lo < 0 < hi, "no difference: the interval straddles 0"
