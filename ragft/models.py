@@ -104,26 +104,43 @@ def _package_dir(package: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+#: Bump when the conversion changes, so every cached conversion is rebuilt once.
+CONVERTER_VERSION = 2
+#: The GGUF file's tokenizer metadata names <|im_start|> as end-of-sequence and no pad token, while
+#: the model ends a turn with <|im_end|> (its generation config says so). trl copies the
+#: tokenizer's eos into the model config when fine-tuning, so a wrong value would teach the model
+#: to end turns on the wrong token. These are the upstream tokenizer's special tokens.
+SPECIAL_TOKENS = {DEFAULT_GENERATOR: {"eos_token": "<|im_end|>", "pad_token": "<|im_end|>"}}
+
+
 def _convert_gguf(gguf_path: Path, sha256: str, hub_id: str) -> Path:
     """Dequantize a GGUF file once into a safetensors folder in the cache; reuse it after."""
     target = cache_dir() / "models" / f"{hub_id.replace('/', '--')}-{sha256[:12]}"
     marker = target / "ragft_source.json"
-    if marker.is_file() and json.loads(marker.read_text()).get("sha256") == sha256:
-        return target
+    if marker.is_file():
+        source = json.loads(marker.read_text())
+        if source.get("sha256") == sha256 and source.get("converter_version") == CONVERTER_VERSION:
+            return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     print(f"Converting {gguf_path.name} to a safetensors folder (once, ~30 s): {target}", file=sys.stderr, flush=True)
     tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    for name, token in SPECIAL_TOKENS.get(hub_id, {}).items():
+        setattr(tokenizer, name, token)
     gguf_model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
     config = gguf_model.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # weights are now plain fp32, not GGUF
+    config.eos_token_id = model_eos = tokenizer.eos_token_id
+    config.pad_token_id = tokenizer.pad_token_id
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(gguf_model.state_dict())
+    model.generation_config.eos_token_id = model_eos
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    marker.write_text(json.dumps({"hub_id": hub_id, "gguf": str(gguf_path), "sha256": sha256}))
+    marker.write_text(json.dumps({"hub_id": hub_id, "gguf": gguf_path.name, "sha256": sha256, "converter_version": CONVERTER_VERSION}))
     return target
 
 

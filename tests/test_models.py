@@ -36,6 +36,39 @@ def test_shipped_gguf_generator_is_converted_once_to_a_loadable_folder(offline_h
     assert resolve_model(DEFAULT_GENERATOR).path == resolved.path  # second call reuses the cache
 
 
+@pytest.mark.slow
+def test_converted_generator_ends_turns_on_im_end_everywhere(offline_hub):
+    """Tokenizer, model config and generation config agree on <|im_end|> (id 2) as end of turn and
+    padding; the GGUF metadata said <|im_start|>, which trl would copy into a fine-tuned model."""
+    from transformers import AutoTokenizer
+
+    path = resolve_model(DEFAULT_GENERATOR).path
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    config = json.loads((path / "config.json").read_text())
+    generation = json.loads((path / "generation_config.json").read_text())
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token == "<|im_end|>"
+    assert tokenizer.convert_tokens_to_ids("<|im_end|>") == 2
+    assert tokenizer.eos_token_id == config["eos_token_id"] == generation["eos_token_id"] == 2
+    assert tokenizer.pad_token_id == config["pad_token_id"] == generation["pad_token_id"] == 2
+    assert tokenizer.bos_token_id == config["bos_token_id"] == 1
+    chat = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], tokenize=False)
+    assert chat.rstrip().endswith(tokenizer.eos_token), "every turn in the template ends with the eos token"
+
+
+def test_stale_conversion_is_rebuilt(tmp_path, monkeypatch):
+    """A cached conversion from an older converter (or another file) is not reused."""
+    from ragft import models
+
+    monkeypatch.setenv("RAGFT_CACHE_DIR", str(tmp_path))
+    target = tmp_path / "models" / f"{TINY_ID.replace('/', '--')}-{'a' * 12}"
+    target.mkdir(parents=True)
+    (target / "ragft_source.json").write_text(json.dumps({"sha256": "a" * 64, "converter_version": models.CONVERTER_VERSION}))
+    assert models._convert_gguf(tmp_path / "x.gguf", "a" * 64, TINY_ID) == target  # current: reused
+    (target / "ragft_source.json").write_text(json.dumps({"sha256": "a" * 64}))  # written by converter 1
+    with pytest.raises(OSError):  # it tries to convert again (and fails here: there is no GGUF file)
+        models._convert_gguf(tmp_path / "x.gguf", "a" * 64, TINY_ID)
+
+
 def test_local_models_folder_comes_first(tmp_path, offline_hub, monkeypatch):
     shipped = resolve_model(DEFAULT_EMBEDDER).path
     local = tmp_path / "models" / DEFAULT_EMBEDDER
