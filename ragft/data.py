@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from .kb import DataError, Document
+from .metrics import contains_answer, normalize_answer
 from .paths import EVAL_DIR, FINETUNE_DIR
 
 EVAL_PATH = EVAL_DIR / "eval_set.jsonl"
 QUESTION_TYPES = ("lookup", "number", "as_of_date", "multi_doc", "keyword", "paraphrase", "unanswerable")
 SPLITS = ("dev", "test")
-EVAL_FIELDS = ("id", "question", "answer", "answer_aliases", "gold_doc_ids", "gold_passages", "type", "asked_on", "as_of")
+EVAL_FIELDS = ("id", "question", "answer", "answer_aliases", "gold_doc_ids", "gold_passages", "stale_answers",
+               "unsupported_terms", "type", "asked_on", "as_of")
 
 
 def load_jsonl(path: Path | str) -> list[dict]:
@@ -70,6 +72,7 @@ def check_eval_row(row: dict, docs_by_id: dict[str, Document] | None = None) -> 
     for passage in row["gold_passages"]:
         if passage.get("doc_id") not in row["gold_doc_ids"]:
             problems.append(f"{rid}: passage doc_id {passage.get('doc_id')!r} is not among gold_doc_ids")
+    problems += answer_key_problems(row)
     if docs_by_id is not None:
         for doc_id in row["gold_doc_ids"]:
             if doc_id not in docs_by_id:
@@ -78,9 +81,57 @@ def check_eval_row(row: dict, docs_by_id: dict[str, Document] | None = None) -> 
             doc = docs_by_id.get(passage.get("doc_id"))
             if doc and normalize_space(passage["text"]) not in normalize_space(doc.text):
                 problems.append(f"{rid}: gold passage not found verbatim in {doc.id}: {passage['text'][:80]!r}")
+        for term in row["unsupported_terms"]:
+            if f" {normalize_answer(term)} " in _normalized_kb(docs_by_id):
+                problems.append(f"{rid}: unsupported term {term!r} occurs in the knowledge base, so the question may be answerable")
         if not problems:
             as_of = date.fromisoformat(row["as_of"])
             problems += [f"{rid}: {p}" for d in row["gold_doc_ids"] if (p := version_in_force_problem(d, as_of, docs_by_id))]
+    return problems
+
+
+_KB_TEXT: dict[int, str] = {}
+
+
+def _normalized_kb(docs_by_id: dict[str, Document]) -> str:
+    """The whole knowledge base as one normalised string (computed once per loaded KB)."""
+    key = id(docs_by_id)
+    if key not in _KB_TEXT:
+        _KB_TEXT.clear()
+        _KB_TEXT[key] = f" {normalize_answer(' '.join(d.text for d in docs_by_id.values()))} "
+    return _KB_TEXT[key]
+
+
+def answer_key_problems(row: dict) -> list[str]:
+    """Problems with a question's answer key that would make the contains-check unfair.
+
+    Aliases must not be bare one- or two-digit numbers (a wrong answer contains them easily), the
+    question must not contain its own answer, stale values must not overlap the gold ones, every
+    as_of_date question lists its stale values, and every unanswerable question lists the terms
+    an answer would need (checked against the knowledge base and the support replies).
+    """
+    rid = row["id"]
+    problems = []
+    for field in ("answer_aliases", "stale_answers", "unsupported_terms"):
+        if not isinstance(row[field], list) or not all(isinstance(x, str) and x.strip() for x in row[field]):
+            problems.append(f"{rid}: {field} must be a list of non-empty strings")
+    if problems:
+        return problems
+    golds = [a for a in [row["answer"], *row["answer_aliases"]] if a]
+    question = f" {normalize_answer(row['question'])} "
+    for alias in golds:
+        norm = normalize_answer(alias)
+        if re.fullmatch(r"\$? ?\d{1,2}", norm):
+            problems.append(f"{rid}: answer or alias {alias!r} is a bare short number; give it its unit")
+        if f" {norm} " in question:
+            problems.append(f"{rid}: the question contains its own answer {alias!r}")
+    for stale in row["stale_answers"]:
+        if contains_answer(stale, golds) or any(contains_answer(g, [stale]) for g in golds):
+            problems.append(f"{rid}: stale value {stale!r} overlaps the gold answer")
+    if row["type"] == "as_of_date" and not row["stale_answers"]:
+        problems.append(f"{rid}: an as_of_date question lists the other version's value(s) in stale_answers")
+    if (row["type"] == "unanswerable") != bool(row["unsupported_terms"]):
+        problems.append(f"{rid}: unsupported_terms are listed for unanswerable questions, and only for them")
     return problems
 
 

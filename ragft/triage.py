@@ -52,3 +52,36 @@ def make_example(example_id: str, received_on: str, plan: str, subject: str, bod
             {"role": "assistant", "content": json.dumps(triage, ensure_ascii=False)},
         ],
     }
+
+
+TRIAGE_FIELDS = ("category", "priority", "product", "sentiment", "needs_human")
+
+
+def field_scores(gold: list[dict], predicted: list[dict | None], field: str) -> dict:
+    """Accuracy, macro-F1 and per-class F1 of one triage field, next to the majority-class baseline.
+
+    ``predicted`` holds parsed answers (``None`` where the output was not valid JSON: it counts as
+    wrong). The baseline always predicts the most common value of ``gold``: a constant predictor
+    can score a high accuracy on an imbalanced field, which is why macro-F1 is reported too.
+    """
+    from collections import Counter
+
+    from sklearn.metrics import f1_score
+
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold answers but {len(predicted)} predictions")
+    truth = [str(g[field]) for g in gold]
+    guess = [str(p.get(field)) if isinstance(p, dict) else "<invalid>" for p in predicted]
+    classes = sorted(set(truth))
+    majority = Counter(truth).most_common(1)[0][0]
+    per_class = f1_score(truth, guess, labels=classes, average=None, zero_division=0)
+    return {
+        "field": field,
+        "n": len(truth),
+        "accuracy": sum(t == g for t, g in zip(truth, guess)) / len(truth),
+        "macro_f1": float(f1_score(truth, guess, labels=classes, average="macro", zero_division=0)),
+        "per_class_f1": dict(zip(classes, map(float, per_class))),
+        "majority_class": majority,
+        "majority_accuracy": truth.count(majority) / len(truth),
+        "majority_macro_f1": float(f1_score(truth, [majority] * len(truth), labels=classes, average="macro", zero_division=0)),
+    }

@@ -149,3 +149,19 @@ def test_wilson_interval_and_rate_formatting():
     assert mean == 1.0 and lo == 1.0
     mean, lo, hi = paired_difference([1, 0] * 15, [0, 1] * 15)
     assert mean == 0.0 and lo < 0 < hi, "no difference: the interval straddles 0"
+
+
+def test_triage_field_scores_sit_next_to_the_majority_baseline():
+    from ragft.triage import field_scores
+
+    gold = [{"priority": p} for p in ["P3"] * 6 + ["P1", "P2"]]
+    constant = [{"priority": "P3"}] * 8
+    scores = field_scores(gold, constant, "priority")
+    assert scores["accuracy"] == 0.75 == scores["majority_accuracy"], "a constant predictor looks good on accuracy"
+    assert scores["macro_f1"] == pytest.approx(scores["majority_macro_f1"]) == pytest.approx((2 * 6 / 14) / 3)
+    perfect = field_scores(gold, gold, "priority")
+    assert perfect["macro_f1"] == 1.0 and perfect["per_class_f1"] == {"P1": 1.0, "P2": 1.0, "P3": 1.0}
+    broken = field_scores(gold, [None] * 8, "priority")
+    assert broken["accuracy"] == 0.0, "an unparseable answer counts as wrong"
+    with pytest.raises(ValueError):
+        field_scores(gold, constant[:3], "priority")
