@@ -121,7 +121,7 @@ def answer_key_problems(row: dict) -> list[str]:
     question = f" {normalize_answer(row['question'])} "
     for alias in golds:
         norm = normalize_answer(alias)
-        if re.fullmatch(r"\$? ?\d{1,2}", norm):
+        if re.fullmatch(r"\d{1,2}", norm):
             problems.append(f"{rid}: answer or alias {alias!r} is a bare short number; give it its unit")
         if f" {norm} " in question:
             problems.append(f"{rid}: the question contains its own answer {alias!r}")
