@@ -69,12 +69,15 @@ def test_world_changing_facts_are_in_their_documents(docs_by_id):
 
 
 def test_eval_set_size_types_and_splits(questions):
-    assert len(questions) >= 240
+    """Enough questions per type for intervals that can separate systems."""
+    assert len(questions) >= 420
     types = Counter(q["type"] for q in questions)
+    tests = Counter(q["type"] for q in questions if q["split"] == "test")
     for qtype in QUESTION_TYPES:
-        assert types[qtype] >= 0.10 * len(questions), f"{qtype}: {types[qtype]} questions"
+        assert types[qtype] >= 60, f"{qtype}: {types[qtype]} questions"
+        assert tests[qtype] >= 40, f"{qtype}: {tests[qtype]} test questions"
     splits = Counter(q["split"] for q in questions)
-    assert splits["dev"] >= 60 and splits["test"] >= 120, splits
+    assert splits["dev"] >= 120 and splits["test"] >= 280, splits
     for qtype in QUESTION_TYPES:
         assert {q["split"] for q in questions if q["type"] == qtype} == {"dev", "test"}, qtype
 
@@ -116,7 +119,7 @@ def test_finetune_rows_valid(name):
 def test_finetune_set_sizes():
     assert len(load_finetune_set("triage_train")) >= 600
     assert len(load_finetune_set("triage_test")) >= 150
-    assert len(load_finetune_set("general_heldout")) >= 50
+    assert len(load_finetune_set("general_heldout")) >= 150
     facts = load_finetune_set("facts_old")
     assert len({r["fact"] for r in facts}) >= 10
 
@@ -126,6 +129,43 @@ def test_triage_answers_are_schema_valid_and_cite_versions_in_force(name, docs_b
     """Schema-valid, existing documents, and for a changed fact the version in force when the ticket arrived."""
     problems = [p for row in load_finetune_set(name) for p in triage_problems(row, docs_by_id)]
     assert not problems, problems[:5]
+
+
+def test_no_reply_names_what_an_unanswerable_question_asks(questions):
+    from ragft.check_data import unsupported_reply_problems
+
+    rows = load_finetune_set("triage_train") + load_finetune_set("triage_test")
+    assert all(q["unsupported_terms"] for q in questions if q["type"] == "unanswerable")
+    assert not unsupported_reply_problems(rows, questions)
+    planted = json.loads(json.dumps(rows[0]))
+    answer = json.loads(planted["messages"][-1]["content"])
+    term = next(q["unsupported_terms"][0] for q in questions if q["type"] == "unanswerable")
+    planted["messages"][-1]["content"] = json.dumps({**answer, "reply": f"Yes, {term} works on every plan."})
+    assert unsupported_reply_problems([planted], questions), "the check catches a planted reply"
+
+
+def test_triage_test_split_is_stratified():
+    """Enough rare labels in the test split to score them (at least 5 P1 tickets)."""
+    labels = lambda name: [json.loads(r["messages"][-1]["content"]) for r in load_finetune_set(name)]  # noqa: E731
+    train, test = labels("triage_train"), labels("triage_test")
+    assert sum(t["priority"] == "P1" for t in test) >= 5
+    for field in ["category", "priority"]:
+        for value, count in Counter(t[field] for t in train).items():
+            share_train, share_test = count / len(train), sum(t[field] == value for t in test) / len(test)
+            assert abs(share_train - share_test) < 0.05, (field, value, share_train, share_test)
+
+
+@pytest.mark.slow
+def test_facts_old_prompts_are_not_near_copies_of_eval_questions(questions):
+    """The fine-tuning-for-facts experiment must not win by memorising test questions."""
+    from ragft import load_embedder
+
+    embedder = load_embedder()
+    prompts = [r["messages"][0]["content"] for r in load_finetune_set("facts_old")]
+    similarity = embedder.encode(prompts, normalize_embeddings=True) @ embedder.encode(
+        [q["question"] for q in questions], normalize_embeddings=True).T
+    worst = similarity.max(axis=1)
+    assert worst.max() < 0.7, [(prompts[i], float(worst[i])) for i in worst.argsort()[-3:]]
 
 
 def test_most_tickets_need_a_knowledge_base_fact():

@@ -97,11 +97,33 @@ def test_malformed_jsonl_line_names_file_and_line(tmp_path):
 def test_eval_set_rejects_bad_rows_and_unknown_split(tmp_path):
     path = tmp_path / "eval.jsonl"
     path.write_text('{"id": "q1", "question": "?", "answer": "x", "answer_aliases": [], "gold_doc_ids": ["a"], '
-                    '"gold_passages": [{"doc_id": "a", "text": "x"}], "type": "trivia", "asked_on": "2025-01-01", "as_of": "2025-01-01", "split": "dev"}\n')
+                    '"gold_passages": [{"doc_id": "a", "text": "x"}], "stale_answers": [], "unsupported_terms": [], "type": "trivia", "asked_on": "2025-01-01", "as_of": "2025-01-01", "split": "dev"}\n')
     with pytest.raises(DataError, match="type 'trivia'"):
         load_eval_set(path=path)
     with pytest.raises(ValueError, match="split='train'"):
         load_eval_set("train")
+
+
+ROW = {"id": "q9", "question": "How long is the trial?", "answer": "14 days", "answer_aliases": ["two weeks"],
+       "gold_doc_ids": ["a"], "gold_passages": [{"doc_id": "a", "text": "x"}], "stale_answers": ["30 days"],
+       "unsupported_terms": [], "type": "as_of_date", "asked_on": "2025-11-01", "as_of": "2025-11-01"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"answer_aliases": ["14"]}, "bare short number"),
+    ({"question": "Is the trial 14 days long?"}, "contains its own answer"),
+    ({"stale_answers": ["14 days"]}, "overlaps the gold answer"),
+    ({"stale_answers": []}, "stale_answers"),
+    ({"unsupported_terms": ["WhatsApp"]}, "only for them"),
+    ({"type": "unanswerable", "answer": "", "answer_aliases": [], "gold_doc_ids": [], "gold_passages": [], "stale_answers": []},
+     "unsupported_terms are listed"),
+    ({"answer_aliases": "two weeks"}, "list of non-empty strings"),
+])
+def test_unfair_answer_keys_are_rejected(change, message):
+    from ragft.data import check_eval_row
+
+    assert check_eval_row(ROW) == []
+    assert any(message in p for p in check_eval_row({**ROW, **change})), check_eval_row({**ROW, **change})
 
 
 def test_unknown_finetune_set_lists_the_real_ones():
@@ -122,6 +144,7 @@ def test_version_in_force_rule(tmp_path):
     assert "takes effect 2025-06-01" in version_in_force_problem("a-v2", date(2025, 3, 1), docs)
     assert version_in_force_problem("b", date(2020, 1, 1), docs) is None, "a document without versions fits any date"
     row = {"id": "q1", "question": "?", "answer": "x", "answer_aliases": [], "gold_doc_ids": ["a-v1"], "type": "as_of_date",
-           "gold_passages": [{"doc_id": "a-v1", "text": "Body text."}], "asked_on": "2025-08-01", "as_of": "2025-08-01"}
+           "gold_passages": [{"doc_id": "a-v1", "text": "Body text."}], "stale_answers": ["y"], "unsupported_terms": [],
+           "asked_on": "2025-08-01", "as_of": "2025-08-01"}
     assert any("replaced on 2025-06-01" in p for p in check_eval_row(row, docs))
     assert check_eval_row({**row, "as_of": "2025-02-01"}, docs) == []

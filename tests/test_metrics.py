@@ -165,3 +165,19 @@ def test_triage_field_scores_sit_next_to_the_majority_baseline():
     assert broken["accuracy"] == 0.0, "an unparseable answer counts as wrong"
     with pytest.raises(ValueError):
         field_scores(gold, constant[:3], "priority")
+
+
+def test_chunk_text_keeps_layout_and_fits_the_token_limit():
+    from ragft.chunking import chunk_text
+
+    text = "# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nLast line here."
+    for size, overlap in [(3, 1), (4, 0), (50, 10)]:
+        chunks = chunk_text(text, size, overlap)
+        assert [" ".join(c.split()) for c in chunks] == chunk_words(text, size, overlap), "same words as chunk_words"
+        assert all(c in text for c in chunks), "each chunk is a slice of the text, line breaks kept"
+    assert "\n| 1 | 2 |\n" in chunk_text(text, 50)[0]
+    count = lambda s: len(s.split()) * 2  # a toy tokenizer: two tokens a word
+    fitted = chunk_text(text, 10, 0, max_tokens=8, count_tokens=count)
+    assert all(count(c) <= 8 for c in fitted) and " ".join(" ".join(fitted).split()) == " ".join(text.split())
+    with pytest.raises(ValueError, match="both"):
+        chunk_text(text, 10, 0, max_tokens=8)
