@@ -125,3 +125,30 @@ def check_token_f1(fn) -> None:
     _compare_numbers("token_f1", fn, token_f1, cases,
                      "normalise both with normalize_answer, count shared tokens with Counter & Counter "
                      "(a repeated token counts only as often as it appears in both), then F1 = 2PR/(P+R).")
+
+
+def check_failure_labels(fn) -> None:
+    """Notebook 01 (open-ended): ``fn()`` returns your failure-mode label for each answer you read.
+
+    There is no single right set of labels, so this checks the form: a dict from evaluation
+    question ids to names in :data:`ragft.metrics.FAILURE_MODES`, for at least 10 answers, and
+    not one label copied onto every answer. The notebook then compares your labels with the scorer's.
+    """
+    from .data import load_eval_set
+    from .metrics import FAILURE_MODES
+
+    labels = _call(fn)
+    if not isinstance(labels, dict):
+        raise ExerciseError(f"return a dict {{question id: failure mode}}; got {type(labels).__name__}")
+    known = {q["id"] for q in load_eval_set()}
+    unknown = sorted(k for k in labels if k not in known)
+    if unknown:
+        raise ExerciseError(f"{unknown[:3]} are not question ids; use the ids printed above each answer, like 'q012'.")
+    bad = sorted({str(v) for v in labels.values() if v not in FAILURE_MODES})
+    if bad:
+        raise ExerciseError(f"{bad} are not failure modes; use one of {list(FAILURE_MODES)}.")
+    if len(labels) < 10:
+        raise ExerciseError(f"you labelled {len(labels)} answers; label the 15 printed above (at least 10).")
+    if len(set(labels.values())) == 1:
+        raise ExerciseError("every answer got the same label; read each one: they fail in different ways.")
+    _passed("failure_labels", 4)

@@ -154,3 +154,34 @@ def stale_facts(text: str, on: date | str) -> list[str]:
         if any(any(t in s for t in topics) and any(v in s for v in values) for s in sentences):
             found.append(fact["id"])
     return found
+
+
+FAILURE_MODES = ("correct", "stale version", "copies the date", "loops", "abstains", "fabricates", "wrong")
+
+
+def repeats_itself(text: str, n: int = 3, times: int = 3) -> bool:
+    """True if some run of ``n`` words occurs ``times`` times or more: the answer is looping."""
+    tokens = normalize_answer(text).split()
+    grams = Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return bool(grams) and max(grams.values()) >= times
+
+
+def failure_mode(prediction: str, question: dict) -> str:
+    """What went wrong with an answer, in the words a reader would use (one of :data:`FAILURE_MODES`).
+
+    Built on :func:`score_answer`: a correct or stale answer is that; otherwise, in this order, an
+    answer that loops, one that copies the question's date instead of answering, an abstention on
+    an answerable question, an answer to an unanswerable question (it fabricates), or plain wrong.
+    """
+    label = score_answer(prediction, question)
+    if label == "correct":
+        return "correct"
+    if label == "stale":
+        return "stale version"
+    if repeats_itself(prediction):
+        return "loops"
+    if any(question[d] in prediction for d in ("asked_on", "as_of")):
+        return "copies the date"
+    if not question["answer"]:
+        return "fabricates"
+    return "abstains" if label == "abstained" else "wrong"

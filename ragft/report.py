@@ -27,3 +27,29 @@ def plot_by_type(table, columns: list[str], title: str, ylabel: str = "score"):
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     plt.tight_layout()
     plt.show()
+
+
+def plot_rates(frames: dict, title: str, ylabel: str = "share of questions"):
+    """Grouped bars with 95% intervals: ``frames`` maps a system name to a :func:`ragft.stats.rate_frame`
+    table (rows: groups such as question types; columns k, n, rate, lo, hi). Each group's label
+    shows its n, so a bar resting on 10 questions is not read like one resting on 100."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(frames)
+    groups = list(next(iter(frames.values())).index)
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    for i, name in enumerate(names):
+        f = frames[name].reindex(groups)
+        x = np.arange(len(groups)) + (i - (len(names) - 1) / 2) * width
+        err = np.vstack([f["rate"] - f["lo"], f["hi"] - f["rate"]])
+        ax.bar(x, f["rate"], width, yerr=err, capsize=3, label=name)
+    ns = next(iter(frames.values())).reindex(groups)["n"]
+    ax.set_xticks(np.arange(len(groups)), [f"{g}\nn={n}" for g, n in zip(groups, ns)], fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    plt.tight_layout()
+    plt.show()

@@ -66,17 +66,25 @@ def rate_summary(flags: Sequence[bool]) -> dict:
     return {"k": k, "n": n, "rate": k / n if n else math.nan, "lo": lo, "hi": hi}
 
 
-def rate_table(frame, by: str | None, columns: Sequence[str], digits: int = 2):
+def rate_frame(frame, by: str | None, column: str, order: Sequence[str] | None = None):
+    """One row per value of ``by`` (in ``order`` if given, plus "all"): k, n, rate, lo, hi of a yes/no column."""
+    import pandas as pd
+
+    groups = [] if by is None else list(frame.groupby(by, sort=False))
+    if order is not None:
+        groups = sorted((g for g in groups if g[0] in order), key=lambda g: list(order).index(g[0]))
+    groups.append(("all", frame))
+    return pd.DataFrame({name: rate_summary(part[column].tolist()) for name, part in groups}).T.astype(
+        {"k": int, "n": int, "rate": float, "lo": float, "hi": float})
+
+
+def rate_table(frame, by: str | None, columns: Sequence[str], digits: int = 2, order: Sequence[str] | None = None):
     """A table of ``"k/n = rate [lo, hi]"`` strings: one row per value of ``by`` (plus "all"), one column per yes/no column."""
     import pandas as pd
 
-    groups = [] if by is None else [(name, part) for name, part in frame.groupby(by, sort=False)]
-    groups.append(("all", frame))
-    rows = {}
-    for name, part in groups:
-        summaries = {c: rate_summary(part[c].tolist()) for c in columns}
-        rows[name] = {c: format_rate(s["k"], s["n"], digits) for c, s in summaries.items()}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame({c: [format_rate(k, n, digits) for k, n in zip(r["k"], r["n"])]
+                         for c in columns for r in [rate_frame(frame, by, c, order)]},
+                        index=rate_frame(frame, by, columns[0], order).index)
 
 
 def intervals_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:

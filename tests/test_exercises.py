@@ -61,6 +61,18 @@ WRONG_ANSWERS = {
         "def token_f1(prediction, gold):\n    from collections import Counter\n    p, g = normalize_answer(prediction).split(), normalize_answer(gold).split()\n    if not g: return float(not p)\n"
         "    return sum((Counter(p) & Counter(g)).values()) / len(g)",
     ],
+    "check_failure_labels": [
+        # a list, not a dict
+        "def my_failure_labels():\n    return ['wrong'] * 15",
+        # names that are not failure modes
+        "def my_failure_labels():\n    return {f'q{i:03d}': 'bad answer' for i in range(1, 16)}",
+        # one label copied onto every answer
+        "def my_failure_labels():\n    return {f'q{i:03d}': 'wrong' for i in range(1, 16)}",
+        # made-up ids
+        "def my_failure_labels():\n    return {f'answer {i}': 'wrong' if i % 2 else 'loops' for i in range(15)}",
+        # only three answers labelled
+        "def my_failure_labels():\n    return {'q001': 'wrong', 'q002': 'loops', 'q003': 'correct'}",
+    ],
 }
 
 CASES = [(solution.stem, exercise, check) for solution in SOLUTIONS for exercise, check in exercises(solution)]

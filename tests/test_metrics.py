@@ -181,3 +181,47 @@ def test_chunk_text_keeps_layout_and_fits_the_token_limit():
     assert all(count(c) <= 8 for c in fitted) and " ".join(" ".join(fitted).split()) == " ".join(text.split())
     with pytest.raises(ValueError, match="both"):
         chunk_text(text, 10, 0, max_tokens=8)
+
+
+@pytest.mark.parametrize("answer, mode", [
+    ("The trial lasts 14 days [policy-free-trial-v2].", "correct"),
+    ("It is 30 days.", "stale version"),
+    ("The trial is the trial is the trial is the trial is", "loops"),
+    ("2025-11-04", "copies the date"),
+    ("I don't know.", "abstains"),
+    ("It lasts 7 days.", "wrong"),
+])
+def test_failure_modes_on_an_answerable_question(answer, mode):
+    from ragft.metrics import failure_mode
+
+    question = {**QUESTION, "asked_on": "2025-11-04", "as_of": "2025-11-04"}
+    assert failure_mode(answer, question) == mode
+
+
+def test_failure_modes_on_an_unanswerable_question():
+    from ragft.metrics import failure_mode
+
+    question = {"answer": "", "answer_aliases": [], "stale_answers": [], "asked_on": "2025-11-04", "as_of": "2025-11-04"}
+    assert failure_mode("I don't know.", question) == "correct"
+    assert failure_mode("Yes, WhatsApp is supported on Team.", question) == "fabricates"
+
+
+def test_encode_cached_computes_once_per_model_and_texts(tmp_path, monkeypatch):
+    from ragft.retrieval import encode_cached
+
+    monkeypatch.setenv("RAGFT_CACHE_DIR", str(tmp_path))
+
+    class CountingEmbedder:
+        calls = 0
+
+        def encode(self, texts, batch_size=32, show_progress_bar=False):
+            CountingEmbedder.calls += 1
+            return np.array([[len(t), 1.0] for t in texts])
+
+    embedder = CountingEmbedder()
+    first = encode_cached(embedder, ["a", "bb"], "m")
+    again = encode_cached(embedder, ["a", "bb"], "m")
+    assert CountingEmbedder.calls == 1 and np.array_equal(first, again)
+    encode_cached(embedder, ["a", "bb"], "other-model")
+    encode_cached(embedder, ["bb", "a"], "m")
+    assert CountingEmbedder.calls == 3, "another model or another order is another entry"
