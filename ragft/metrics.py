@@ -166,6 +166,14 @@ def repeats_itself(text: str, n: int = 3, times: int = 3) -> bool:
     return bool(grams) and max(grams.values()) >= times
 
 
+def copies_the_date(prediction: str, question: dict) -> bool:
+    """True if the answer repeats the question's date (whole, or its year and month) when the gold
+    answer holds no such date: the model copied the prompt's date instead of answering."""
+    months = {question[d][:7] for d in ("asked_on", "as_of")}
+    gold = " ".join([question["answer"], *question["answer_aliases"]])
+    return any(m in prediction and m not in gold for m in months)
+
+
 def failure_mode(prediction: str, question: dict) -> str:
     """What went wrong with an answer, in the words a reader would use (one of :data:`FAILURE_MODES`).
 
@@ -180,7 +188,7 @@ def failure_mode(prediction: str, question: dict) -> str:
         return "stale version"
     if repeats_itself(prediction):
         return "loops"
-    if any(question[d] in prediction for d in ("asked_on", "as_of")):
+    if copies_the_date(prediction, question):
         return "copies the date"
     if not question["answer"]:
         return "fabricates"

@@ -188,6 +188,7 @@ def test_chunk_text_keeps_layout_and_fits_the_token_limit():
     ("It is 30 days.", "stale version"),
     ("The trial is the trial is the trial is the trial is", "loops"),
     ("2025-11-04", "copies the date"),
+    ("The answer is: 2025-11", "copies the date"),
     ("I don't know.", "abstains"),
     ("It lasts 7 days.", "wrong"),
 ])
