@@ -3,6 +3,12 @@
 It holds what several notebooks reuse after a notebook has taught it: data loading, model
 resolution, metrics, exercise checks and plotting. Read any function's docstring with ``?``.
 """
+import warnings
+
+# Libraries import tqdm.auto, which warns when ipywidgets is missing and then draws text progress
+# bars, which work the same in JupyterLab, Colab and a terminal. The course needs no widgets.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
 from .data import QUESTION_TYPES, load_eval_set, load_finetune_set
 from .kb import DataError, Document, load_knowledge_base
 from .models import ModelNotFoundError, load_embedder, load_generator, resolve_model

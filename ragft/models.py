@@ -216,12 +216,7 @@ def resolve_model(hub_id: str, models_dir: str | Path | None = None, shipped: di
 
 def load_embedder(hub_id: str = DEFAULT_EMBEDDER, device: str | None = None):
     """A ``SentenceTransformer`` for ``hub_id``, resolved offline first. Prints where it came from."""
-    from tqdm import TqdmWarning
-
-    with warnings.catch_warnings():
-        # sentence-transformers imports tqdm.auto, which asks for ipywidgets; text bars are fine.
-        warnings.simplefilter("ignore", TqdmWarning)
-        from sentence_transformers import SentenceTransformer
+    from sentence_transformers import SentenceTransformer  # its tqdm warning is silenced in ragft/__init__.py
 
     resolved = resolve_model(hub_id)
     print(f"embedder  {resolved}")
