@@ -7,8 +7,8 @@ from datetime import date
 
 from .data import EVAL_PATH, check_eval_row, check_messages_row, load_jsonl, version_in_force_problem
 from .kb import DataError, load_knowledge_base
-from .paths import DATA_DIR, FINETUNE_DIR
 from .metrics import stale_facts
+from .paths import DATA_DIR, FINETUNE_DIR
 from .triage import schema_errors
 
 

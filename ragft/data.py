@@ -94,8 +94,8 @@ _KB_TEXT: dict[int, str] = {}
 
 
 def _normalized_kb(docs_by_id: dict[str, Document]) -> str:
-    """The whole knowledge base as one normalised string (computed once per loaded KB)."""
-    key = id(docs_by_id)
+    """The whole knowledge base as one normalised string (computed once per knowledge base)."""
+    key = hash(tuple((d.id, d.text) for d in docs_by_id.values()))
     if key not in _KB_TEXT:
         _KB_TEXT.clear()
         _KB_TEXT[key] = f" {normalize_answer(' '.join(d.text for d in docs_by_id.values()))} "
