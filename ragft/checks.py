@@ -152,3 +152,97 @@ def check_failure_labels(fn) -> None:
     if len(set(labels.values())) == 1:
         raise ExerciseError("every answer got the same label; read each one: they fail in different ways.")
     _passed("failure_labels", 4)
+
+
+def _call_case(fn, shown: str, *args):
+    """Call ``fn`` on one case; any exception other than the stub's becomes a helpful ExerciseError."""
+    try:
+        return _call(fn, *args)
+    except ExerciseError:
+        raise
+    except Exception as exc:  # a learner's function that crashes on a case
+        raise ExerciseError(f"{shown} raised {type(exc).__name__}: {exc}. Return a list of problems instead of failing.") from None
+
+
+def check_row_problems(fn) -> None:
+    """Notebook 06: ``fn(row, schema_errors)`` lists the problems with one chat-format triage row."""
+    import json
+
+    from .finetune import chat_row_problems
+    from .triage import schema_errors
+
+    answer = {"category": "billing", "priority": "P3", "product": "none", "sentiment": "neutral", "needs_human": False,
+              "reply": "You can switch to annual billing at any time in the billing settings.", "kb_ids": ["billing-annual-billing"]}
+    turns = [{"role": "system", "content": "Triage."}, {"role": "user", "content": "Can I pay yearly?"}]
+    valid = {"id": "ok", "messages": turns + [{"role": "assistant", "content": json.dumps(answer)}]}
+    cases = {
+        "a valid row": valid,
+        "no messages": {"id": "x"},
+        "an empty messages list": {"id": "x", "messages": []},
+        "an unknown role": {"id": "x", "messages": [{"role": "customer", "content": "hi"}, valid["messages"][-1]]},
+        "an empty turn": {"id": "x", "messages": [{"role": "user", "content": "  "}, valid["messages"][-1]]},
+        "the user speaking last": {"id": "x", "messages": turns},
+        "an answer that is not JSON": {"id": "x", "messages": turns + [{"role": "assistant", "content": "{'category': billing"}]},
+        "a JSON answer that breaks the schema": {"id": "x", "messages": turns + [{"role": "assistant", "content": json.dumps({**answer, "priority": "urgent"})}]},
+        "an answer that is a JSON list": {"id": "x", "messages": turns + [{"role": "assistant", "content": "[1, 2]"}]},
+    }
+    for name, row in cases.items():
+        got = _call_case(fn, f"row_problems({name})", row, schema_errors)
+        if not isinstance(got, list):
+            raise ExerciseError(f"row_problems({name}) returned {type(got).__name__}; return a list of strings.")
+        want = chat_row_problems(row)
+        if bool(got) != bool(want):
+            raise ExerciseError(f"{name}: expected {'no problems' if not want else 'a problem like ' + repr(want[0])}, got {got!r}.")
+    got = fn(cases["a JSON answer that breaks the schema"], schema_errors)
+    if not any("priority" in str(p) for p in got):
+        raise ExerciseError(f"for a schema violation, include the schema's message (it names the field 'priority'); got {got!r}")
+    _passed("row_problems", len(cases))
+
+
+def check_mask_prompt_labels(fn) -> None:
+    """Notebook 06: ``fn(input_ids, prompt_length)`` masks the prompt's labels with -100."""
+    from .finetune import mask_prompt_labels
+
+    cases = [([5, 6, 7, 8, 9], 2), ([5, 6, 7], 0), ([5, 6, 7], 3), ([1, 1, 2, 2, 2], 3)]
+    for ids, n in cases:
+        got, want = _call(fn, ids, n), mask_prompt_labels(ids, n)
+        if list(got) != want:
+            raise ExerciseError(f"mask_prompt_labels({ids}, prompt_length={n})\n  expected {want}\n  got      {list(got)}\n"
+                                "Hint: the first prompt_length labels are -100, the rest are the token ids themselves.")
+    for ids, n in [([5, 6], 3), ([5, 6], -1)]:
+        try:
+            fn(ids, n)
+        except ValueError:
+            continue
+        raise ExerciseError(f"mask_prompt_labels({ids}, prompt_length={n}) should raise ValueError: the prompt cannot be longer than the example or negative.")
+    _passed("mask_prompt_labels", len(cases) + 2)
+
+
+def check_max_length(fn) -> None:
+    """Notebook 06 (open-ended): ``fn(lengths)`` chooses a maximum sequence length for the triage examples.
+
+    Any choice that keeps at least 95% of the training examples whole and is at most twice the
+    longest one passes; the check prints what the choice costs.
+    """
+    from transformers import AutoTokenizer
+
+    from .data import load_finetune_set
+    from .models import DEFAULT_GENERATOR, resolve_model
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(DEFAULT_GENERATOR).path)
+    texts = [tokenizer.apply_chat_template(r["messages"], tokenize=False) for r in load_finetune_set("triage_train")]
+    lengths = np.array([len(ids) for ids in tokenizer(texts, add_special_tokens=False).input_ids])
+    choice = _call(fn, lengths)
+    try:
+        choice = int(choice)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"return a whole number of tokens; got {choice!r}") from None
+    whole = float((lengths <= choice).mean())
+    if whole < 0.95:
+        raise ExerciseError(f"{choice} tokens keeps only {whole:.1%} of the examples whole; the rest would be cut, "
+                            "and a cut triage answer is invalid JSON. Look at the high percentiles.")
+    if choice > 2 * lengths.max():
+        raise ExerciseError(f"{choice} tokens is more than twice the longest example ({lengths.max()}); nothing needs that much.")
+    print(f"MAX_LENGTH {choice}: {whole:.1%} of the {len(lengths)} examples fit whole; "
+          f"{int((lengths > choice).sum())} would be cut.")
+    _passed("max_length", 2)

@@ -7,7 +7,7 @@ import pytest
 from notebook_tools import SOLUTIONS, exercises, stub_source
 from ragft.checks import ExerciseError
 
-PREAMBLE = "import numpy as np\nfrom ragft import checks\nfrom ragft.metrics import normalize_answer\n"
+PREAMBLE = "import json\nimport numpy as np\nfrom ragft import checks\nfrom ragft.metrics import normalize_answer\n"
 
 # Plausible mistakes a learner makes, per check. Each must be caught.
 WRONG_ANSWERS = {
@@ -72,6 +72,35 @@ WRONG_ANSWERS = {
         "def my_failure_labels():\n    return {f'answer {i}': 'wrong' if i % 2 else 'loops' for i in range(15)}",
         # only three answers labelled
         "def my_failure_labels():\n    return {'q001': 'wrong', 'q002': 'loops', 'q003': 'correct'}",
+    ],
+    "check_row_problems": [
+        # never finds a problem
+        "def row_problems(row, schema_errors):\n    return []",
+        # checks the structure but never parses the answer
+        "def row_problems(row, schema_errors):\n    if not isinstance(row.get('messages'), list) or not row['messages']: return ['no messages']\n"
+        "    if row['messages'][-1].get('role') != 'assistant': return ['not assistant']\n    return []",
+        # parses the answer without catching invalid JSON (crashes)
+        "def row_problems(row, schema_errors):\n    msgs = row.get('messages') or []\n    if not msgs or msgs[-1].get('role') != 'assistant': return ['bad']\n"
+        "    return list(schema_errors(json.loads(msgs[-1]['content'])))",
+        # ignores empty turns and unknown roles
+        "def row_problems(row, schema_errors):\n    msgs = row.get('messages') or []\n    if not msgs or msgs[-1].get('role') != 'assistant': return ['bad']\n"
+        "    try: a = json.loads(msgs[-1]['content'])\n    except ValueError: return ['not json']\n    return list(schema_errors(a)) if isinstance(a, dict) else ['not an object']",
+    ],
+    "check_mask_prompt_labels": [
+        # off by one: masks one answer token too
+        "def mask_prompt_labels(input_ids, prompt_length):\n    return [-100] * (prompt_length + 1) + list(input_ids[prompt_length + 1:])",
+        # masks the answer instead of the prompt
+        "def mask_prompt_labels(input_ids, prompt_length):\n    return list(input_ids[:prompt_length]) + [-100] * (len(input_ids) - prompt_length)",
+        # right labels, no validation of prompt_length
+        "def mask_prompt_labels(input_ids, prompt_length):\n    return ([-100] * prompt_length + list(input_ids[prompt_length:]))[:len(input_ids)]",
+    ],
+    "check_max_length": [
+        # the median: half the answers would be cut
+        "def choose_max_length(lengths):\n    return int(np.median(lengths))",
+        # a habit from bigger models, far beyond any example
+        "def choose_max_length(lengths):\n    return 8192",
+        # not a number
+        "def choose_max_length(lengths):\n    return 'long enough'",
     ],
 }
 

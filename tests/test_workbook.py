@@ -56,8 +56,9 @@ def test_setup_cell_is_the_same_everywhere_and_needs_no_install_locally():
     assert (COURSE_ROOT / "requirements" / "course.txt").is_file()
 
 
-def test_naive_rag_has_at_least_three_exercises():
-    assert len(exercises(COURSE_ROOT / "solutions" / "01_naive_rag.ipynb")) >= 3
+@pytest.mark.parametrize("solution", [s for s in SOLUTIONS if not s.name.startswith("00")], ids=lambda p: p.stem)
+def test_every_lesson_has_at_least_three_exercises(solution):
+    assert len(exercises(solution)) >= 3
 
 
 def test_workbook_exists_for_every_solution():
