@@ -10,16 +10,19 @@ def chunk_words(text: str, size: int, overlap: int = 0) -> list[str]:
     The last chunk may be shorter; a text of ``size`` words or fewer is one chunk; an empty
     text gives no chunks. Raises ``ValueError`` unless ``0 <= overlap < size``.
     """
+    return [" ".join(words) for words in _windows(text.split(), size, overlap)]
+
+
+def _windows(items: list, size: int, overlap: int) -> list[list]:
+    """Runs of ``size`` items, each starting ``size - overlap`` after the last, stopping once one reaches the end."""
     if size < 1 or not 0 <= overlap < size:
         raise ValueError(f"need size >= 1 and 0 <= overlap < size, got size={size}, overlap={overlap}")
-    words = text.split()
-    step = size - overlap
-    chunks = []
-    for start in range(0, len(words), step):
-        chunks.append(" ".join(words[start:start + size]))
-        if start + size >= len(words):
+    windows = []
+    for start in range(0, len(items), size - overlap):
+        windows.append(items[start:start + size])
+        if start + size >= len(items):
             break
-    return chunks
+    return windows
 
 
 def chunk_text(text: str, size: int, overlap: int = 0, max_tokens: int | None = None, count_tokens=None) -> list[str]:
@@ -32,14 +35,7 @@ def chunk_text(text: str, size: int, overlap: int = 0, max_tokens: int | None = 
     """
     if (max_tokens is None) != (count_tokens is None):
         raise ValueError("give both max_tokens and count_tokens, or neither")
-    spans = [m.span() for m in re.finditer(r"\S+", text)]
-    if size < 1 or not 0 <= overlap < size:
-        raise ValueError(f"need size >= 1 and 0 <= overlap < size, got size={size}, overlap={overlap}")
-    pieces = []
-    for start in range(0, len(spans), size - overlap):
-        pieces.append(spans[start:start + size])
-        if start + size >= len(spans):
-            break
+    pieces = _windows([m.span() for m in re.finditer(r"\S+", text)], size, overlap)  # the same words as chunk_words
     chunks = []
     while pieces:
         words = pieces.pop(0)

@@ -1,4 +1,4 @@
-"""Save a notebook's headline figures for the course scorecard, and plot per-type comparisons."""
+"""Save a notebook's headline figures for the course scorecard, and plot rates with their intervals."""
 from __future__ import annotations
 
 import json
@@ -13,20 +13,6 @@ def save_metrics(notebook: str, metrics: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}, indent=1))
     return path
-
-
-def plot_by_type(table, columns: list[str], title: str, ylabel: str = "score"):
-    """Grouped bars: one group per row of ``table`` (e.g. question type), one bar per column."""
-    import matplotlib.pyplot as plt
-
-    ax = table[columns].plot.bar(figsize=(9, 3.6), rot=0, width=0.8)
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("")
-    ax.set_ylim(0, max(1.0, float(table[columns].max().max()) * 1.1))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    plt.tight_layout()
-    plt.show()
 
 
 def plot_rates(frames: dict, title: str, ylabel: str = "share of questions"):

@@ -85,8 +85,3 @@ def rate_table(frame, by: str | None, columns: Sequence[str], digits: int = 2, o
     return pd.DataFrame({c: [format_rate(k, n, digits) for k, n in zip(r["k"], r["n"])]
                          for c in columns for r in [rate_frame(frame, by, c, order)]},
                         index=rate_frame(frame, by, columns[0], order).index)
-
-
-def intervals_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """True when two intervals overlap, so the data cannot rank the two rates on their own."""
-    return a[0] <= b[1] and b[0] <= a[1]

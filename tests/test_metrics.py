@@ -136,7 +136,7 @@ def test_profiles_fill_none_and_reject_unknown_values():
 
 
 def test_wilson_interval_and_rate_formatting():
-    from ragft.stats import format_rate, intervals_overlap, paired_difference, wilson_interval
+    from ragft.stats import format_rate, paired_difference, wilson_interval
 
     lo, hi = wilson_interval(7, 60)
     assert lo == pytest.approx(0.0577, abs=1e-4) and hi == pytest.approx(0.2218, abs=1e-4)  # textbook values
@@ -144,7 +144,6 @@ def test_wilson_interval_and_rate_formatting():
     assert format_rate(7, 60) == "7/60 = 0.12 [0.06, 0.22]"
     with pytest.raises(ValueError):
         wilson_interval(11, 10)
-    assert intervals_overlap((0.1, 0.3), (0.25, 0.5)) and not intervals_overlap((0.1, 0.2), (0.3, 0.5))
     mean, lo, hi = paired_difference([1] * 30, [0] * 30)
     assert mean == 1.0 and lo == 1.0
     mean, lo, hi = paired_difference([1, 0] * 15, [0, 1] * 15)
