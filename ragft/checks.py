@@ -154,14 +154,14 @@ def check_failure_labels(fn) -> None:
     _passed("failure_labels", 4)
 
 
-def _call_case(fn, shown: str, *args):
+def _call_case(fn, shown: str, *args, hint: str = "Return a list of problems instead of failing."):
     """Call ``fn`` on one case; any exception other than the stub's becomes a helpful ExerciseError."""
     try:
         return _call(fn, *args)
     except ExerciseError:
         raise
     except Exception as exc:  # a learner's function that crashes on a case
-        raise ExerciseError(f"{shown} raised {type(exc).__name__}: {exc}. Return a list of problems instead of failing.") from None
+        raise ExerciseError(f"{shown} raised {type(exc).__name__}: {exc}. {hint}") from None
 
 
 def check_row_problems(fn) -> None:
@@ -246,3 +246,173 @@ def check_max_length(fn) -> None:
     print(f"MAX_LENGTH {choice}: {whole:.1%} of the {len(lengths)} examples fit whole; "
           f"{int((lengths > choice).sum())} would be cut.")
     _passed("max_length", 2)
+
+
+def check_lora_linear(cls) -> None:
+    """Notebook 07: ``cls(base, r, alpha)`` wraps an ``nn.Linear`` with a LoRA update.
+
+    It must freeze the base, hold trainable ``A`` (r x in) and ``B`` (out x r), start with ``B = 0``
+    (so the wrapped layer first behaves exactly like the base) and compute
+    ``base(x) + (alpha / r) * x A^T B^T``.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    base = torch.nn.Linear(6, 4)
+    x = torch.randn(3, 6)
+    layer = _call_case(cls, "LoRALinear(base, r=2, alpha=8)", base, 2, 8, hint="Check the constructor.")
+    forward = lambda: _call_case(layer, "forward(x) with x of shape (3, 6)", x,
+                                 hint="Check the shapes: x @ A.T is (batch, r), then @ B.T is (batch, out).")
+    A, B = getattr(layer, "A", None), getattr(layer, "B", None)
+    if not isinstance(A, torch.nn.Parameter) or not isinstance(B, torch.nn.Parameter):
+        raise ExerciseError("store the two low-rank matrices as nn.Parameter attributes named A and B.")
+    if tuple(A.shape) != (2, 6) or tuple(B.shape) != (4, 2):
+        raise ExerciseError(f"with in_features=6, out_features=4 and r=2, A must be 2x6 and B 4x2; got A {tuple(A.shape)}, B {tuple(B.shape)}.")
+    if any(p.requires_grad for p in base.parameters()):
+        raise ExerciseError("the base layer's weights must be frozen (requires_grad=False): LoRA trains only A and B.")
+    if not (A.requires_grad and B.requires_grad):
+        raise ExerciseError("A and B must be trainable (requires_grad=True).")
+    with torch.no_grad():
+        start = forward()
+        if not torch.allclose(start, base(x), atol=1e-6):
+            raise ExerciseError("before training the wrapped layer must give exactly the base layer's output: initialise B to zeros "
+                                "(and A randomly, so the gradient of B is not zero).")
+        if float(A.abs().sum()) == 0:
+            raise ExerciseError("A is all zeros: with A = 0 and B = 0 no gradient ever reaches either. Initialise A randomly.")
+        A.copy_(torch.randn(2, 6))
+        B.copy_(torch.randn(4, 2))
+        want = base(x) + (8 / 2) * (x @ A.T @ B.T)
+        got = forward()
+    if tuple(got.shape) != (3, 4):
+        raise ExerciseError(f"the output for a batch of 3 inputs must have shape (3, 4); got {tuple(got.shape)}.")
+    if not torch.allclose(got, want, atol=1e-5):
+        raise ExerciseError("with A and B set, forward(x) must be base(x) + (alpha / r) * x @ A.T @ B.T; yours differs. "
+                            "Check the scale (alpha / r, here 4) and the order of the two products.")
+    _passed("LoRALinear", 5)
+
+
+def check_kb_precision_recall(fn) -> None:
+    """Notebook 07: ``fn(gold, predicted)`` gives micro-averaged precision and recall of cited ids."""
+    from .triage import kb_ids_precision_recall
+
+    cases = [
+        ([["a"], ["b", "c"]], [["a"], ["b"]]),
+        ([["a"], ["b"]], [["a", "x", "y"], []]),
+        ([["a", "b", "c"], []], [["a"], ["z"]]),
+        ([["a"], ["b"]], [None, ["b"]]),
+        ([[], []], [[], []]),
+    ]
+    for gold, predicted in cases:
+        got = _call_case(fn, f"kb_precision_recall({gold}, {predicted})", gold, predicted, hint="A None entry cites nothing.")
+        want = kb_ids_precision_recall(gold, predicted)
+        try:
+            ok = len(got) == 2 and all((np.isnan(w) and np.isnan(float(g))) or abs(float(g) - w) < 1e-9 for g, w in zip(got, want))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ExerciseError(f"kb_precision_recall(gold={gold}, predicted={predicted})\n  expected (precision, recall) = "
+                                f"({want[0]:.3f}, {want[1]:.3f})\n  got {got!r}\nHint: count hits, cited ids and gold ids over all "
+                                "tickets, then divide once (micro-average); None cites nothing; an empty denominator gives "
+                                "float('nan'), since nothing cited has no precision.")
+    _passed("kb_precision_recall", len(cases))
+
+
+def check_training_steps(fn) -> None:
+    """Notebook 07 (open-ended): ``fn(validation)`` picks how many training steps to keep from a
+    validation-loss curve, a list of ``(step, loss)``.
+
+    Any step whose validation loss is within 5% of the curve's lowest passes, on three curves:
+    one that keeps falling, one that turns up (overfitting) and one that is flat.
+    """
+    curves = {
+        "still falling": [(10, 2.0), (20, 1.6), (30, 1.4), (40, 1.3)],
+        "overfits after step 20": [(10, 1.9), (20, 1.2), (30, 1.35), (40, 1.7)],
+        "flat from step 20": [(10, 1.5), (20, 1.02), (30, 1.0), (40, 1.01)],
+    }
+    for name, curve in curves.items():
+        step = _call(fn, list(curve))
+        losses = dict(curve)
+        if step not in losses:
+            raise ExerciseError(f"on the curve '{name}' you chose step {step!r}; choose one of the evaluated steps {sorted(losses)}.")
+        best = min(losses.values())
+        if losses[step] > 1.05 * best:
+            raise ExerciseError(f"on the curve '{name}' ({curve}) step {step} has validation loss {losses[step]}, more than 5% above "
+                                f"the best ({best}). Training past the lowest validation loss fits the training set, not the task.")
+    _passed("choose_training_steps", len(curves))
+
+
+def check_stated_version(fn) -> None:
+    """Notebook 08: ``fn(text, fact)`` says which version of a changing fact a text states."""
+    from .metrics import changing_facts, stated_version
+
+    facts = {f["id"]: f for f in changing_facts()}
+    cases = [
+        ("The Team plan costs $29 per user per month.", "F1"),
+        ("The Team plan is $34 per user per month.", "F1"),
+        ("Ten users on Team cost $290 a month.", "F1"),
+        ("It used to be $29; since July it is $34.", "F1"),
+        ("You can get a refund within a 14-day window.", "F2"),
+        ("Refunds are possible for FOURTEEN DAYS after purchase.", "F2"),
+        ("Refunds: 30 days.", "F2"),
+        ("I don't know.", "F3"),
+        ("The SMS feature is called QuickText.", "F6"),
+    ]
+    for text, fact_id in cases:
+        got = _call_case(fn, f"stated_version({text!r}, {fact_id})", text, facts[fact_id], hint="Return one of the four strings.")
+        want = stated_version(text, facts[fact_id])
+        if got != want:
+            raise ExerciseError(f"stated_version({text!r}, {fact_id}: {facts[fact_id]['fact']})\n  expected {want!r}\n  got      {got!r}\n"
+                                "Hint: normalise the text and each value with normalize_answer, and match whole words "
+                                "(pad both with spaces), so '$290' is not '$29' and 'FOURTEEN DAYS' is 'fourteen days'.")
+    _passed("stated_version", len(cases))
+
+
+def check_forgetting_rate(fn) -> None:
+    """Notebook 08: ``fn(before, after)`` is the share of items right before training that are wrong after."""
+    cases = [
+        ([True, True, False, False], [True, False, True, False], 0.5),
+        ([True, True, True, True], [True, True, True, True], 0.0),
+        ([True, False, False, False], [False, True, True, True], 1.0),
+        ([False, True, True, False, True], [True, True, False, True, False], 2 / 3),
+    ]
+    for before, after, want in cases:
+        got = _call_case(fn, f"forgetting_rate({before}, {after})", list(before), list(after), hint="Return a number.")
+        try:
+            ok = abs(float(got) - want) < 1e-9
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ExerciseError(f"forgetting_rate(before={before}, after={after})\n  expected {want:.3f}\n  got      {got!r}\n"
+                                "Hint: only items the model got right before count (the denominator); of those, how many are now "
+                                "wrong? Items it learned anew do not cancel forgotten ones.")
+    for before, after in [([False, False], [True, False]), ([True], [True, False])]:
+        try:
+            fn(before, after)
+        except ValueError:
+            continue
+        raise ExerciseError(f"forgetting_rate({before}, {after}) should raise ValueError: "
+                            + ("nothing was right before, so nothing can be forgotten." if len(before) == len(after) else "the lists differ in length."))
+    _passed("forgetting_rate", len(cases) + 2)
+
+
+def check_choose_epochs(fn) -> None:
+    """Notebook 08 (open-ended): ``fn(table)`` picks the epochs to ship from ``{epochs: {"facts": acc, "general": acc}}``.
+
+    Any choice passes that is one of the measured epochs and is not beaten on both measures at once
+    by another measured epoch (it is on the Pareto front).
+    """
+    tables = [
+        {1: {"facts": 0.1, "general": 0.9}, 3: {"facts": 0.5, "general": 0.85}, 5: {"facts": 0.6, "general": 0.6}},
+        {1: {"facts": 0.2, "general": 0.8}, 3: {"facts": 0.6, "general": 0.9}, 5: {"facts": 0.5, "general": 0.7}},
+        {1: {"facts": 0.0, "general": 1.0}, 3: {"facts": 0.0, "general": 0.9}, 10: {"facts": 0.1, "general": 0.9}},
+    ]
+    for table in tables:
+        choice = _call_case(fn, f"choose_epochs({table})", {k: dict(v) for k, v in table.items()}, hint="Return a number of epochs.")
+        if not isinstance(choice, (int, np.integer)) or choice not in table:
+            raise ExerciseError(f"choose one of the measured epochs {sorted(table)}; got {choice!r} for {table}")
+        mine = table[choice]
+        beaten = [e for e, v in table.items() if v["facts"] >= mine["facts"] and v["general"] >= mine["general"] and v != mine]
+        if beaten:
+            raise ExerciseError(f"in {table}, {choice} epochs is beaten on both measures by {beaten[0]} epochs; "
+                                "never ship a setting that another setting beats on everything you measured.")
+    _passed("choose_epochs", len(tables))

@@ -193,3 +193,14 @@ def failure_mode(prediction: str, question: dict) -> str:
     if not question["answer"]:
         return "fabricates"
     return "abstains" if label == "abstained" else "wrong"
+
+
+def stated_version(text: str, fact: dict) -> str:
+    """Which version of a changing fact ``text`` states: ``"old"``, ``"new"``, ``"both"`` or ``"neither"``.
+
+    ``fact`` is an entry of ``data/changing_facts.json``. A value counts when it occurs as whole
+    words of the normalised text, so "$290" does not state "$29" and "14-day" states "14 days".
+    """
+    padded = f" {normalize_answer(text)} "
+    states = {side: any(f" {normalize_answer(v)} " in padded for v in fact[side]["values"]) for side in ("old", "new")}
+    return "both" if all(states.values()) else next((side for side, yes in states.items() if yes), "neither")

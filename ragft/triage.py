@@ -85,3 +85,75 @@ def field_scores(gold: list[dict], predicted: list[dict | None], field: str) -> 
         "majority_accuracy": truth.count(majority) / len(truth),
         "majority_macro_f1": float(f1_score(truth, [majority] * len(truth), labels=classes, average="macro", zero_division=0)),
     }
+
+
+#: The one-line system prompt of the "short prompt" systems: a fine-tuned model has the task in
+#: its weights, so it may not need the long instructions (one of fine-tuning's claimed gains).
+SHORT_SYSTEM_PROMPT = "Triage this support ticket."
+
+
+def parse_triage(text: str) -> dict | None:
+    """The JSON object in a model's answer, or ``None`` when the whole answer is not one JSON object."""
+    try:
+        answer = json.loads(text.strip())
+    except json.JSONDecodeError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def kb_ids_precision_recall(gold: list[list[str]], predicted: list[list[str] | None]) -> tuple[float, float]:
+    """Micro-averaged precision and recall of cited knowledge-base ids over all tickets.
+
+    ``None`` (an unparseable answer) cites nothing. Precision is undefined (NaN) when nothing is
+    cited at all, recall when there is nothing to cite: a system that cites nothing has no precision
+    to boast of.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold lists but {len(predicted)} predicted lists")
+    hits = cited = wanted = 0
+    for g, p in zip(gold, predicted):
+        g, p = set(g), set(p or [])
+        hits += len(g & p)
+        cited += len(p)
+        wanted += len(g)
+    return (hits / cited if cited else float("nan")), (hits / wanted if wanted else float("nan"))
+
+
+def with_system_prompt(row: dict, system_prompt: str) -> list[dict]:
+    """The conversation of a triage row up to the ticket, with ``system_prompt`` in place of its own."""
+    return [{"role": "system", "content": system_prompt}] + [m for m in row["messages"][1:-1]]
+
+
+def few_shot_conversation(row: dict, examples: list[dict]) -> list[dict]:
+    """A triage row's conversation with ``examples`` (training rows) shown first as earlier turns."""
+    shots = [m for ex in examples for m in ex["messages"][1:]]
+    return [row["messages"][0]] + shots + row["messages"][1:-1]
+
+
+def triage_report(rows: list[dict], outputs: list[str]) -> dict:
+    """Every format and quality figure of one system's triage answers, as counts and scores.
+
+    ``rows`` are test rows (their last message is the gold answer); ``outputs`` the model's texts.
+    """
+    from .metrics import stale_facts
+
+    gold = [json.loads(r["messages"][-1]["content"]) for r in rows]
+    parsed = [parse_triage(o) for o in outputs]
+    valid = [p if p is not None and not schema_errors(p) else None for p in parsed]
+    kb_predicted = [p.get("kb_ids") if p and isinstance(p.get("kb_ids"), list) else None for p in parsed]
+    precision, recall = kb_ids_precision_recall([g["kb_ids"] for g in gold], kb_predicted)
+    replies = [(p["reply"], r["received_on"]) for p, r in zip(parsed, rows) if p and isinstance(p.get("reply"), str)]
+    report = {
+        "n": len(rows),
+        "parsed": sum(p is not None for p in parsed),
+        "schema_valid": sum(v is not None for v in valid),
+        "kb_precision": precision,
+        "kb_recall": recall,
+        "replies": len(replies),
+        "stale_replies": sum(bool(stale_facts(text, on)) for text, on in replies),
+    }
+    for field in TRIAGE_FIELDS:
+        scores = field_scores(gold, parsed, field)
+        report[f"{field}_macro_f1"] = scores["macro_f1"]
+        report[f"{field}_majority_macro_f1"] = scores["majority_macro_f1"]
+    return report

@@ -8,6 +8,7 @@ from notebook_tools import SOLUTIONS, exercises, stub_source
 from ragft.checks import ExerciseError
 
 PREAMBLE = "import json\nimport numpy as np\nfrom ragft import checks\nfrom ragft.metrics import normalize_answer\n"
+LORA_HEAD = "import torch\nfrom torch import nn\nclass LoRALinear(nn.Module):\n    def __init__(self, base, r, alpha):\n        super().__init__()\n"
 
 # Plausible mistakes a learner makes, per check. Each must be caught.
 WRONG_ANSWERS = {
@@ -94,6 +95,86 @@ WRONG_ANSWERS = {
         # right labels, no validation of prompt_length
         "def mask_prompt_labels(input_ids, prompt_length):\n    return ([-100] * prompt_length + list(input_ids[prompt_length:]))[:len(input_ids)]",
     ],
+    "check_lora_linear": [
+        # scales by alpha, not alpha / r
+        LORA_HEAD + "        self.base, self.scale = base, alpha\n        for p in base.parameters(): p.requires_grad_(False)\n"
+        "        self.A = nn.Parameter(torch.randn(r, base.in_features))\n        self.B = nn.Parameter(torch.zeros(base.out_features, r))\n"
+        "    def forward(self, x):\n        return self.base(x) + self.scale * (x @ self.A.T @ self.B.T)",
+        # B random too: the model changes before any training
+        LORA_HEAD + "        self.base, self.scale = base, alpha / r\n        for p in base.parameters(): p.requires_grad_(False)\n"
+        "        self.A = nn.Parameter(torch.randn(r, base.in_features))\n        self.B = nn.Parameter(torch.randn(base.out_features, r))\n"
+        "    def forward(self, x):\n        return self.base(x) + self.scale * (x @ self.A.T @ self.B.T)",
+        # forgets to freeze the base
+        LORA_HEAD + "        self.base, self.scale = base, alpha / r\n"
+        "        self.A = nn.Parameter(torch.randn(r, base.in_features))\n        self.B = nn.Parameter(torch.zeros(base.out_features, r))\n"
+        "    def forward(self, x):\n        return self.base(x) + self.scale * (x @ self.A.T @ self.B.T)",
+        # both zero: no gradient ever flows
+        LORA_HEAD + "        self.base, self.scale = base, alpha / r\n        for p in base.parameters(): p.requires_grad_(False)\n"
+        "        self.A = nn.Parameter(torch.zeros(r, base.in_features))\n        self.B = nn.Parameter(torch.zeros(base.out_features, r))\n"
+        "    def forward(self, x):\n        return self.base(x) + self.scale * (x @ self.A.T @ self.B.T)",
+        # products in the wrong order: a shape error
+        LORA_HEAD + "        self.base, self.scale = base, alpha / r\n        for p in base.parameters(): p.requires_grad_(False)\n"
+        "        self.A = nn.Parameter(torch.randn(r, base.in_features))\n        self.B = nn.Parameter(torch.zeros(base.out_features, r))\n"
+        "    def forward(self, x):\n        return self.base(x) + self.scale * (x @ self.B @ self.A)",
+    ],
+    "check_kb_precision_recall": [
+        # macro-average: the mean of per-ticket scores
+        "def kb_precision_recall(gold, predicted):\n    ps, rs = [], []\n    for g, p in zip(gold, predicted):\n"
+        "        g, p = set(g), set(p or [])\n        ps.append(len(g & p) / len(p) if p else 1.0)\n        rs.append(len(g & p) / len(g) if g else 1.0)\n"
+        "    return sum(ps) / len(ps), sum(rs) / len(rs)",
+        # crashes on an unparseable answer (None)
+        "def kb_precision_recall(gold, predicted):\n    h = sum(len(set(g) & set(p)) for g, p in zip(gold, predicted))\n"
+        "    c, w = sum(len(p) for p in predicted), sum(len(g) for g in gold)\n    return h / c, h / w",
+        # an empty denominator scores a perfect 1.0
+        "def kb_precision_recall(gold, predicted):\n    h = c = w = 0\n    for g, p in zip(gold, predicted):\n"
+        "        g, p = set(g), set(p or [])\n        h, c, w = h + len(g & p), c + len(p), w + len(g)\n"
+        "    return (h / c if c else 1.0), (h / w if w else 1.0)",
+        # precision and recall swapped
+        "def kb_precision_recall(gold, predicted):\n    h = c = w = 0\n    for g, p in zip(gold, predicted):\n"
+        "        g, p = set(g), set(p or [])\n        h, c, w = h + len(g & p), c + len(p), w + len(g)\n"
+        "    return (h / w if w else float('nan')), (h / c if c else float('nan'))",
+    ],
+    "check_training_steps": [
+        # always the last step, even after the validation loss turned up
+        "def choose_training_steps(validation):\n    return validation[-1][0]",
+        # the first step: min() of (step, loss) pairs compares steps
+        "def choose_training_steps(validation):\n    return min(validation)[0]",
+        # returns the best loss, not its step
+        "def choose_training_steps(validation):\n    return min(loss for _, loss in validation)",
+    ],
+    "check_stated_version": [
+        # raw substrings: "$290" states "$29"
+        "def stated_version(text, fact):\n    old = any(v.lower() in text.lower() for v in fact['old']['values'])\n"
+        "    new = any(v.lower() in text.lower() for v in fact['new']['values'])\n"
+        "    return 'both' if old and new else 'old' if old else 'new' if new else 'neither'",
+        # whole words but no normalisation: misses "FOURTEEN DAYS" and "14-day"
+        "def stated_version(text, fact):\n    t = f' {text} '\n    old = any(f' {v} ' in t for v in fact['old']['values'])\n"
+        "    new = any(f' {v} ' in t for v in fact['new']['values'])\n"
+        "    return 'both' if old and new else 'old' if old else 'new' if new else 'neither'",
+        # never says both
+        "def stated_version(text, fact):\n    t = f' {normalize_answer(text)} '\n"
+        "    if any(f' {normalize_answer(v)} ' in t for v in fact['new']['values']): return 'new'\n"
+        "    if any(f' {normalize_answer(v)} ' in t for v in fact['old']['values']): return 'old'\n    return 'neither'",
+    ],
+    "check_forgetting_rate": [
+        # divides by every item, not the ones known before
+        "def forgetting_rate(before, after):\n    if len(before) != len(after) or not any(before): raise ValueError\n"
+        "    return sum(b and not a for b, a in zip(before, after)) / len(before)",
+        # net change: new right answers cancel forgotten ones
+        "def forgetting_rate(before, after):\n    if len(before) != len(after) or not any(before): raise ValueError\n"
+        "    return max(0.0, (sum(before) - sum(after)) / sum(before))",
+        # right number, no validation (zip silently drops items)
+        "def forgetting_rate(before, after):\n    known = [a for b, a in zip(before, after) if b]\n"
+        "    return sum(not a for a in known) / max(1, len(known))",
+    ],
+    "check_choose_epochs": [
+        # always the fewest epochs
+        "def choose_epochs(table):\n    return min(table)",
+        # always the most epochs
+        "def choose_epochs(table):\n    return max(table)",
+        # returns the row, not the number of epochs
+        "def choose_epochs(table):\n    return max(table.values(), key=lambda v: v['facts'])",
+    ],
     "check_max_length": [
         # the median: half the answers would be cut
         "def choose_max_length(lengths):\n    return int(np.median(lengths))",
@@ -129,7 +210,8 @@ def test_solution_passes_stub_fails(notebook, exercise, check):
 def test_wrong_answers_are_caught(name):
     for wrong in WRONG_ANSWERS[name]:
         with pytest.raises(ExerciseError):
-            run(wrong, f"checks.{name}({wrong.split('def ')[1].split('(')[0]})")
+            defined = re.search(r"^(?:def|class) (\w+)", wrong, re.M).group(1)
+            run(wrong, f"checks.{name}({defined})")
 
 
 def test_every_check_in_the_notebooks_has_wrong_answers():

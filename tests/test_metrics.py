@@ -225,3 +225,15 @@ def test_encode_cached_computes_once_per_model_and_texts(tmp_path, monkeypatch):
     encode_cached(embedder, ["a", "bb"], "other-model")
     encode_cached(embedder, ["bb", "a"], "m")
     assert CountingEmbedder.calls == 3, "another model or another order is another entry"
+
+
+def test_stated_version_matches_whole_normalised_values():
+    from ragft.metrics import changing_facts, stated_version
+
+    facts = {f["id"]: f for f in changing_facts()}
+    assert stated_version("The Team plan costs $29 per user.", facts["F1"]) == "old"
+    assert stated_version("It is $34 now.", facts["F1"]) == "new"
+    assert stated_version("Ten seats cost $290.", facts["F1"]) == "neither"
+    assert stated_version("It was $29, now $34.", facts["F1"]) == "both"
+    assert stated_version("Refunds within a 14-day window.", facts["F2"]) == "old"
+    assert stated_version("FOURTEEN DAYS", facts["F2"]) == "old"
