@@ -49,11 +49,6 @@ def plain_loss_trainer_class():
     return PlainLossSFTTrainer
 
 
-def file_digest(path: Path | str) -> str:
-    """The sha256 of a file's bytes (a data file's part of an adapter's cache key)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def adapter_key(settings: dict, rows: list[dict]) -> str:
     """A short key for an adapter: the hash of its training settings and its training rows.
 

@@ -47,6 +47,19 @@ def test_notebooks_save_their_headline_figures(smoke_run):
     assert json.loads((out / "metrics" / "00_setup_and_tour.json").read_text())["documents"] >= 120
 
 
+def test_finetuning_notebooks_record_their_path_and_figures(smoke_run):
+    import torch
+
+    out, _ = smoke_run
+    lora = json.loads((out / "metrics" / "07_lora_finetuning.json").read_text())
+    assert lora["training path"] == ("peft-cpu" if not torch.cuda.is_available() else lora["training path"])
+    assert all(0.0 <= v <= 1.0 for k, v in lora.items() if k.endswith("schema-valid"))
+    assert lora["LoRA, short prompt: prompt tokens"] < lora["LoRA: prompt tokens"]
+    facts = json.loads((out / "metrics" / "08_when_finetuning_fails.json").read_text())
+    assert all(0.0 <= v <= 1.0 for k, v in facts.items() if k.startswith("forgetting rate"))
+    assert "training path: peft-cpu" in (out / "executed" / "07_lora_finetuning.ipynb").read_text() or torch.cuda.is_available()
+
+
 def test_exercise_checks_pass_in_the_executed_solutions(smoke_run):
     out, _ = smoke_run
     text = (out / "executed" / "01_naive_rag.ipynb").read_text()
