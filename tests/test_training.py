@@ -143,7 +143,7 @@ def test_schema_constrained_decoding_only_writes_what_the_schema_allows(generato
               "additionalProperties": False}
     conversations = [[{"role": "user", "content": "Is the sky green? Write a poem about it."}]]
     free = generate(model, tokenizer, conversations, max_new_tokens=12)
-    constrained = generate(model, tokenizer, conversations, max_new_tokens=12,
+    constrained = generate(model, tokenizer, conversations, max_new_tokens=30,
                            logits_processors=json_schema_processors(model, tokenizer, schema))
     assert parse_triage(free[0]) is None  # left alone, the model writes prose
     assert json.loads(constrained[0]) in ({"answer": "yes"}, {"answer": "no"})
