@@ -8,6 +8,9 @@ import warnings
 # Libraries import tqdm.auto, which warns when ipywidgets is missing and then draws text progress
 # bars, which work the same in JupyterLab, Colab and a terminal. The course needs no widgets.
 warnings.filterwarnings("ignore", message="IProgress not found")
+# ranx's numba kernels cast document counts from uint64 to int64 (NumbaTypeSafetyWarning); the counts are tiny, so
+# nothing is lost, and the warning would only bury the notebooks' output.
+warnings.filterwarnings("ignore", message=".*unsafe cast from uint64 to int64")
 
 from .data import QUESTION_TYPES, load_eval_set, load_finetune_set
 from .kb import DataError, Document, load_knowledge_base

@@ -129,3 +129,16 @@ def load_knowledge_base(kb_dir: Path | str = KB_DIR) -> list[Document]:
                 f"{expected[0]}/{expected[1]}. Set them so a date filter keeps exactly the version in force."
             )
     return sorted(docs, key=lambda d: d.id)
+
+
+def versions_of(doc_id: str, docs_by_id: dict[str, Document]) -> set[str]:
+    """Every version of a document, itself included: follows ``supersedes`` links both ways (as notebook 01 does)."""
+    family, frontier = {doc_id}, [doc_id]
+    while frontier:
+        current = docs_by_id[frontier.pop()]
+        for other in docs_by_id.values():
+            if (other.supersedes == current.id or current.supersedes == other.id) and other.id not in family:
+                family.add(other.id)
+                frontier.append(other.id)
+    return family
+
