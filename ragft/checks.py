@@ -416,3 +416,326 @@ def check_choose_epochs(fn) -> None:
             raise ExerciseError(f"in {table}, {choice} epochs is beaten on both measures by {beaten[0]} epochs; "
                                 "never ship a setting that another setting beats on everything you measured.")
     _passed("choose_epochs", len(tables))
+
+
+def _with_time_limit(seconds: float, shown: str, fn, *args):
+    """Call ``fn(*args)``, stopping it with a clear message after ``seconds`` (where the platform allows)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return _call_case(fn, shown, *args, hint="")
+
+    def stop(*_):
+        raise ExerciseError(f"{shown} did not finish within {seconds:g} s: does every step move forward?")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return _call_case(fn, shown, *args, hint="")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_pack_sentences(fn) -> None:
+    """Notebook 02: ``fn(sentences, max_words, overlap)`` packs sentences into chunks of at most max_words."""
+    from .chunking import pack_sentences
+
+    s = ["One two three.", "Four five.", "Six seven eight nine.", "Ten.", "Eleven twelve."]
+    long = ["a b c d e f g h", "i j", "k l m"]
+    cases = [(s, 5, 0), (s, 6, 1), (s, 100, 0), (s, 4, 0), (long, 4, 1), (s, 9, 2), ([], 5, 0), (["Only one."], 1, 1)]
+    for sentences, max_words, overlap in cases:
+        shown = f"pack_sentences({sentences}, max_words={max_words}, overlap={overlap})"
+        got = _with_time_limit(5, shown, fn, list(sentences), max_words, overlap)
+        want = pack_sentences(sentences, max_words, overlap)
+        if got != want:
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {got}\nHint: add whole sentences while the chunk stays "
+                                "within max_words (a longer sentence is a chunk on its own); the next chunk starts `overlap` "
+                                "sentences before the end of the last one, but always at least one sentence further on; "
+                                "join with '\\n'.")
+    _passed("pack_sentences", len(cases))
+
+
+def check_split_by_headings(fn) -> None:
+    """Notebook 02: ``fn(text)`` splits markdown into sections, one per heading."""
+    from .chunking import split_by_headings
+
+    cases = [
+        "# Title\nIntro line.\n## A\nText a.\n\n## B\nText b.\n",
+        "Preface before any heading.\n\n# Title\nBody.",
+        "# T\n## A\n### A.1\nDeep.\n#### A.1.1\nDeeper.\n## B\n| x | y |\n|---|---|\n| 1 | 2 |",
+        "# T\nA #hashtag is not a heading, nor is\n#this line.\n## Next\nok",
+        "## API\nCall it:\n```bash\n# list incidents\ncurl https://x\n```\n## After\ndone",
+        "",
+    ]
+    for text in cases:
+        shown = f"split_by_headings({text!r})"
+        got = _call_case(fn, shown, text, hint="")
+        want = split_by_headings(text)
+        if got != want:
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {got}\nHint: a heading is a line of 1-6 '#' then a "
+                                "space, outside ``` code blocks; it starts a new section (text before the first heading is a section too); strip "
+                                "each section and drop empty ones.")
+    _passed("split_by_headings", len(cases))
+
+
+def check_choose_chunking(fn) -> None:
+    """Notebook 02 (open-ended): ``fn(table)`` picks a chunking from a dev table with columns
+    ``nDCG@10``, ``lo``, ``hi`` (its 95% interval) and ``index MB``, one row per strategy (the index).
+
+    Any choice passes that is a row of the table, is not clearly worse than the best (its interval
+    reaches the best mean), and is not beaten on both quality and index size by another row.
+    """
+    import pandas as pd
+
+    tables = [
+        pd.DataFrame({"nDCG@10": [0.50, 0.62, 0.60, 0.40], "lo": [0.44, 0.56, 0.54, 0.33], "hi": [0.56, 0.68, 0.66, 0.47],
+                      "index MB": [2.0, 2.5, 1.5, 1.0]}, index=["fixed", "sentences", "markdown", "tiny"]),
+        pd.DataFrame({"nDCG@10": [0.70, 0.55, 0.69], "lo": [0.64, 0.49, 0.63], "hi": [0.76, 0.61, 0.75],
+                      "index MB": [3.0, 1.0, 4.0]}, index=["a", "b", "c"]),
+    ]
+    _check_pareto_choice(fn, "choose_chunking", tables, "index MB", "strategy")
+
+
+def bm25_reference(query_terms: list[str], docs_terms: list[list[str]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    """Lucene's BM25 (the variant bm25s computes, without the constant factor k1 + 1) of one query against each
+    document, as term lists."""
+    n = len(docs_terms)
+    avgdl = sum(len(d) for d in docs_terms) / n
+    scores = np.zeros(n)
+    for term in set(query_terms):
+        df = sum(term in d for d in docs_terms)
+        if df == 0:
+            continue
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        for i, d in enumerate(docs_terms):
+            tf = d.count(term)
+            scores[i] += idf * tf / (tf + k1 * (1 - b + b * len(d) / avgdl))
+    return scores
+
+
+def check_bm25_scores(fn) -> None:
+    """Notebook 03: ``fn(query_terms, docs_terms, k1, b)`` returns the BM25 score of each document."""
+    docs = [["refund", "window", "day", "refund"], ["invoic", "sent", "month"], ["refund", "polici", "enterpris", "contract", "sign"],
+            ["api", "key", "rotat"], ["window", "seat"]]
+    cases = [(["refund"], docs, 1.2, 0.75), (["refund", "window"], docs, 1.2, 0.75), (["refund", "refund", "seat"], docs, 1.5, 0.75),
+             (["refund", "window"], docs, 1.2, 0.0), (["unknown"], docs, 1.2, 0.75)]
+    for query, d, k1, b in cases:
+        shown = f"bm25_scores({query}, <5 documents>, k1={k1}, b={b})"
+        got = _call_case(fn, shown, list(query), [list(x) for x in d], k1, b, hint="Return one score per document.")
+        want = bm25_reference(query, d, k1, b)
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise ExerciseError(f"{shown}: return a list or array of numbers, one per document; got {got!r}") from None
+        if got.shape != want.shape or not np.allclose(got, want, atol=1e-6):
+            raise ExerciseError(f"{shown}\n  expected {np.round(want, 4).tolist()}\n  got      {np.round(got, 4).tolist()}\n"
+                                "Hint: idf = log(1 + (N - df + 0.5) / (df + 0.5)); each distinct query term adds "
+                                "idf * tf / (tf + k1 * (1 - b + b * len(doc) / avgdl)).")
+    _passed("bm25_scores", len(cases))
+
+
+def check_reciprocal_rank_fusion(fn) -> None:
+    """Notebook 03: ``fn(rankings, k)`` fuses ranked lists of ids into ``{id: score}``, best first."""
+    from .fusion import reciprocal_rank_fusion
+
+    cases = [([["a", "b", "c"], ["c", "a", "d"]], 60), ([["a", "b"], ["b", "a"]], 1), ([["x"], [], ["y", "x"]], 60),
+             ([["d1", "d2", "d3", "d4"]], 10), ([["a", "b"], ["c", "d"], ["d", "b"]], 0)]
+    for rankings, k in cases:
+        shown = f"reciprocal_rank_fusion({rankings}, k={k})"
+        got = _call_case(fn, shown, [list(r) for r in rankings], k, hint="Return a dict of id -> fused score.")
+        want = reciprocal_rank_fusion(rankings, k)
+        if not isinstance(got, dict) or set(got) != set(want) or not all(np.isclose(got[i], want[i]) for i in want):
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {got}\nHint: ranks start at 1; each list adds "
+                                "1 / (k + rank) to the ids it holds.")
+        ordered = sorted(got, key=lambda i: -got[i])
+        if [got[i] for i in got] != [got[i] for i in ordered]:
+            raise ExerciseError(f"{shown}: return the dict sorted best first (highest fused score first).")
+    _passed("reciprocal_rank_fusion", len(cases))
+
+
+def check_choose_rerank_depth(fn) -> None:
+    """Notebook 03 (open-ended): ``fn(table)`` picks how many candidates to rerank from a dev table indexed
+    by depth N with columns ``nDCG@10``, ``lo``, ``hi`` and ``ms`` (median latency per query)."""
+    import pandas as pd
+
+    tables = [
+        pd.DataFrame({"nDCG@10": [0.60, 0.68, 0.70, 0.70], "lo": [0.54, 0.62, 0.64, 0.64], "hi": [0.66, 0.74, 0.76, 0.76],
+                      "ms": [0.0, 40.0, 80.0, 160.0]}, index=[0, 10, 20, 40]),
+        pd.DataFrame({"nDCG@10": [0.70, 0.52, 0.55], "lo": [0.64, 0.46, 0.49], "hi": [0.76, 0.58, 0.61],
+                      "ms": [0.0, 30.0, 60.0]}, index=[0, 10, 20]),
+    ]
+    _check_pareto_choice(fn, "choose_rerank_depth", tables, "ms", "depth")
+
+
+def _check_pareto_choice(fn, name: str, tables, cost: str, what: str) -> None:
+    """Open-ended choices from a dev table (rows: options; columns ``nDCG@10`` or another quality first, ``lo``,
+    ``hi``, and a ``cost`` column): the choice must be a row, not clearly worse than the best (its interval
+    reaches the best mean), and not beaten by another row that is at least as good and no more costly."""
+    for table in tables:
+        quality = table.columns[0]
+        choice = _call_case(fn, f"{name}(<dev table of {list(table.index)}>)", table.copy(), hint=f"Return one {what} from the table's index.")
+        if choice not in table.index:
+            raise ExerciseError(f"return one {what} from the table's index {list(table.index)}; got {choice!r}")
+        row, best = table.loc[choice], table[quality].max()
+        if row["hi"] < best:
+            raise ExerciseError(f"{choice!r} ({quality} {row[quality]}, interval up to {row['hi']}) is clearly worse than the best "
+                                f"({best}) on dev. Choose among the options whose interval reaches the best.")
+        better = [o for o, r in table.iterrows() if o != choice and r[quality] >= row[quality] and r[cost] <= row[cost]
+                  and (r[quality], r[cost]) != (row[quality], row[cost])]
+        if better:
+            raise ExerciseError(f"{better[0]!r} is at least as good as {choice!r} on dev and costs no more ({cost}): "
+                                "never ship a setting another one beats on everything you measured.")
+    _passed(name, len(tables))
+
+
+def check_valid_on(fn) -> None:
+    """Notebook 04: ``fn(day)`` returns a Qdrant filter keeping the chunks whose document is in force on ``day``."""
+    from qdrant_client import QdrantClient, models
+
+    from .vectorstore import day_number, valid_on
+
+    spans = {1: ("2016-01-01", "9999-12-31"), 2: ("2024-01-01", "2025-03-01"), 3: ("2025-03-01", "9999-12-31"),
+             4: ("2025-03-01", "2025-07-01"), 5: ("2025-07-01", "9999-12-31")}
+    client = QdrantClient(":memory:")
+    client.create_collection("check", vectors_config=models.VectorParams(size=2, distance=models.Distance.COSINE))
+    client.upsert("check", [models.PointStruct(id=i, vector=[1.0, float(i)], payload={
+        "valid_from": a, "valid_until": b, "valid_from_int": day_number(a), "valid_until_int": day_number(b)}) for i, (a, b) in spans.items()])
+    days = ["2024-06-30", "2025-02-28", "2025-03-01", "2025-06-30", "2025-07-01", "2015-12-31"]
+    for day in days:
+        query_filter = _call_case(fn, f"valid_on({day!r})", day, hint="Return a qdrant_client.models.Filter.")
+        if not isinstance(query_filter, models.Filter):
+            raise ExerciseError(f"valid_on({day!r}) must return a qdrant_client.models.Filter; got {type(query_filter).__name__}")
+        try:
+            got = sorted(p.id for p in client.query_points("check", query=[1.0, 1.0], query_filter=query_filter, limit=10).points)
+        except Exception as exc:
+            raise ExerciseError(f"Qdrant rejected the filter of valid_on({day!r}): {exc}") from None
+        want = sorted(p.id for p in client.query_points("check", query=[1.0, 1.0], query_filter=valid_on(day), limit=10).points)
+        if got != want:
+            shown = {i: spans[i] for i in spans}
+            raise ExerciseError(f"on {day}, documents valid over {shown} (from inclusive, until exclusive): your filter keeps "
+                                f"{got}, it should keep {want}.\nHint: valid_from_int <= day and valid_until_int > day, with "
+                                "day = day_number(day).")
+    client.close()
+    _passed("valid_on", len(days))
+
+
+def check_prefer_in_force(fn) -> None:
+    """Notebook 04: ``fn(hits, day)`` moves the hits in force on ``day`` first, keeping each group's order."""
+    from .vectorstore import day_number, prefer_in_force
+
+    def hit(name, a, b):
+        return {"chunk_id": name, "valid_from_int": day_number(a), "valid_until_int": day_number(b)}
+
+    old, new, always = ("2024-01-01", "2025-03-01"), ("2025-03-01", "9999-12-31"), ("2016-01-01", "9999-12-31")
+    cases = [
+        ([hit("old#1", *old), hit("new#1", *new), hit("faq#0", *always), hit("old#2", *old)], "2025-06-01"),
+        ([hit("old#1", *old), hit("new#1", *new), hit("faq#0", *always), hit("old#2", *old)], "2024-06-01"),
+        ([hit("new#1", *new), hit("old#1", *old)], "2025-03-01"),
+        ([hit("old#1", *old), hit("new#1", *new)], "2025-03-01"),
+        ([hit("new#1", *new), hit("old#1", *old)], "2025-02-28"),
+        ([], "2025-01-01"),
+    ]
+    for hits, day in cases:
+        shown = f"prefer_in_force({[h['chunk_id'] for h in hits]}, {day!r})"
+        got = _call_case(fn, shown, [dict(h) for h in hits], day, hint="Return the list of hits, reordered.")
+        want = prefer_in_force(hits, day)
+        if not isinstance(got, list) or [h.get("chunk_id") for h in got] != [h["chunk_id"] for h in want]:
+            shown_got = [h.get("chunk_id") for h in got] if isinstance(got, list) else got
+            raise ExerciseError(f"{shown}: expected {[h['chunk_id'] for h in want]}, got {shown_got}.\nHint: keep every hit; "
+                                "those in force on the day (valid_from_int <= day < valid_until_int) come first, and each "
+                                "group keeps its original order (a stable sort).")
+    _passed("prefer_in_force", len(cases))
+
+
+def check_choose_top_k(fn) -> None:
+    """Notebook 04 (open-ended): ``fn(table)`` picks how many chunks go in the prompt from a dev table indexed by k,
+    with columns ``gold in context`` (share), ``lo``, ``hi`` and ``prompt tokens``."""
+    import pandas as pd
+
+    tables = [
+        pd.DataFrame({"gold in context": [0.40, 0.60, 0.70, 0.72], "lo": [0.30, 0.50, 0.60, 0.62], "hi": [0.50, 0.70, 0.80, 0.82],
+                      "prompt tokens": [300, 600, 1000, 1700]}, index=[1, 3, 5, 8]),
+        pd.DataFrame({"gold in context": [0.80, 0.78, 0.60], "lo": [0.70, 0.68, 0.50], "hi": [0.90, 0.88, 0.70],
+                      "prompt tokens": [400, 900, 1500]}, index=[2, 4, 8]),
+    ]
+    _check_pareto_choice(fn, "choose_top_k", tables, "prompt tokens", "k")
+
+
+def check_support_ratio(fn) -> None:
+    """Notebook 05: ``fn(answer, context)`` is the share of the answer's content words found in the context."""
+    from .rag_eval import support_ratio
+
+    context = "Refunds over $5,000 are approved by the Finance Controller within 5 business days."
+    cases = [("The Finance Controller approves it [policy-refunds-v2].", context), ("The CFO approves refunds.", context),
+             ("It is the the the Finance Controller.", context), ("Finance finance finance, not the CFO.", context), ("I don't know.", context), ("", context),
+             ("$5000 refunds: finance controller", context), ("The billing team, within 10 days.", context)]
+    for answer, ctx in cases:
+        shown = f"support_ratio({answer!r}, {ctx!r})"
+        got = _call_case(fn, shown, answer, ctx, hint="Return a number between 0 and 1.")
+        want = support_ratio(answer, ctx)
+        try:
+            ok = bool(np.isclose(float(got), want))
+        except (TypeError, ValueError):
+            raise ExerciseError(f"{shown} returned {got!r}; return a number.") from None
+        if not ok:
+            raise ExerciseError(f"{shown}: expected {want:.3f}, got {got}.\nHint: normalise both with normalize_answer (after "
+                                "removing [cited-ids] from the answer), take the answer's distinct words minus STOPWORDS, and "
+                                "return the share found among the context's words (1.0 if none are left).")
+    _passed("support_ratio", len(cases))
+
+
+def check_citation_scores(fn) -> None:
+    """Notebook 05: ``fn(answer, given_ids, gold_ids)`` scores an answer's citations."""
+    from .rag_eval import citation_scores
+
+    given, gold = ["policy-refunds-v2", "billing-faq"], ["policy-refunds-v2"]
+    cases = [("30 days [policy-refunds-v2].", given, gold), ("30 days [billing-faq].", given, gold), ("30 days.", given, gold),
+             ("30 days [policy-refunds-v1].", given, gold), ("See [billing-faq] and [made-up-doc].", given, gold),
+             ("I don't know [billing-faq].", given, []), ("[policy-refunds-v2][policy-refunds-v2]", given, gold)]
+    for answer, g, gd in cases:
+        shown = f"citation_scores({answer!r}, {g}, {gd})"
+        got = _call_case(fn, shown, answer, list(g), list(gd), hint="Return a dict of three booleans.")
+        want = citation_scores(answer, g, gd)
+        if not isinstance(got, dict) or {k: bool(got.get(k)) for k in want} != want:
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {got}\nHint: cited ids are the texts in square brackets; "
+                                "'cites only given sources' needs at least one citation, all of them among given_ids.")
+    _passed("citation_scores", len(cases))
+
+
+def check_choose_threshold(fn) -> None:
+    """Notebook 05 (open-ended): ``fn(table)`` picks a retrieval-score threshold under which the system says "I don't
+    know". The table (index: thresholds) has ``abstains on unanswerable`` with ``lo``-``hi`` and ``refuses answerable``.
+
+    Any choice passes that refuses at most 15% of answerable dev questions, is not clearly worse than the best such
+    threshold at abstaining, and is not beaten by a threshold that abstains as often and refuses no more.
+    """
+    import pandas as pd
+
+    tables = [
+        pd.DataFrame({"abstains on unanswerable": [0.0, 0.2, 0.45, 0.7, 1.0], "lo": [0.0, 0.1, 0.3, 0.55, 0.9],
+                      "hi": [0.1, 0.35, 0.6, 0.82, 1.0], "refuses answerable": [0.0, 0.02, 0.08, 0.3, 1.0]},
+                     index=[0.0, 0.2, 0.3, 0.4, 0.9]),
+        pd.DataFrame({"abstains on unanswerable": [0.0, 0.6, 0.6, 0.6], "lo": [0.0, 0.4, 0.4, 0.4], "hi": [0.15, 0.78, 0.78, 0.78],
+                      "refuses answerable": [0.0, 0.05, 0.10, 0.14]}, index=[0.1, 0.25, 0.3, 0.35]),
+    ]
+    for table in tables:
+        allowed = table[table["refuses answerable"] <= 0.15]
+        choice = _call_case(fn, f"choose_threshold(<dev table, thresholds {list(table.index)}>)", table.copy(),
+                            hint="Return one of the thresholds in the table's index.")
+        if choice not in table.index:
+            raise ExerciseError(f"return one of the thresholds in the table's index {list(table.index)}; got {choice!r}")
+        row = table.loc[choice]
+        if row["refuses answerable"] > 0.15:
+            raise ExerciseError(f"threshold {choice} refuses {row['refuses answerable']:.0%} of answerable dev questions; the budget "
+                                "is 15%. A system that refuses real questions is not a fix for answering unanswerable ones.")
+        best = allowed["abstains on unanswerable"].max()
+        if row["hi"] < best:
+            raise ExerciseError(f"threshold {choice} abstains on {row['abstains on unanswerable']:.0%} of unanswerable dev questions, "
+                                f"clearly less than {best:.0%} within the budget.")
+        better = [t for t, r in allowed.iterrows() if t != choice and r["abstains on unanswerable"] >= row["abstains on unanswerable"]
+                  and r["refuses answerable"] < row["refuses answerable"]]
+        if better:
+            raise ExerciseError(f"threshold {better[0]} abstains as often as {choice} and refuses fewer answerable questions.")
+    _passed("choose_threshold", len(tables))

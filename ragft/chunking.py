@@ -100,11 +100,14 @@ def pack_sentences(sentences: list[str], max_words: int, overlap: int = 0) -> li
 
 
 def split_by_headings(text: str) -> list[str]:
-    """Markdown sections: a new section starts at every heading line (``#`` to ``######``); text
-    before the first heading is a section of its own. Empty sections are dropped."""
-    sections, current = [], []
+    """Markdown sections: a new section starts at every heading line (``#`` to ``######``) outside a
+    fenced code block (a ``# comment`` inside a code block is not a heading); text before the first
+    heading is a section of its own. Empty sections are dropped."""
+    sections, current, in_code = [], [], False
     for line in text.splitlines():
-        if re.match(r"^#{1,6}\s", line) and current:
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if not in_code and re.match(r"^#{1,6}\s", line) and current:
             sections.append("\n".join(current).strip())
             current = []
         current.append(line)

@@ -39,3 +39,16 @@ def plot_rates(frames: dict, title: str, ylabel: str = "share of questions"):
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     plt.tight_layout()
     plt.show()
+
+
+def saved_figure(notebook: str, key: str, default):
+    """A figure or choice an earlier notebook saved with :func:`save_metrics` (e.g. notebook 02's chosen chunking),
+    or ``default`` when that notebook has not run with this results folder. Prints which, so the reader knows."""
+    path = results_dir() / "metrics" / f"{notebook}.json"
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    if key in saved:
+        print(f"{key}: {saved[key]!r} (chosen on dev by notebook {notebook[:2]})")
+        return saved[key]
+    print(f"{key}: {default!r} (the course default: notebook {notebook[:2]} has not run with this results folder; run it to "
+          "use your own choice)")
+    return default

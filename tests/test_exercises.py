@@ -183,6 +183,148 @@ WRONG_ANSWERS = {
         # not a number
         "def choose_max_length(lengths):\n    return 'long enough'",
     ],
+    "check_pack_sentences": [
+        # overlap ignored
+        "def pack_sentences(sentences, max_words, overlap=0):\n    chunks, cur = [], []\n    for s in sentences:\n"
+        "        if cur and sum(len(x.split()) for x in cur) + len(s.split()) > max_words:\n            chunks.append('\\n'.join(cur)); cur = []\n"
+        "        cur.append(s)\n    if cur: chunks.append('\\n'.join(cur))\n    return chunks",
+        # lets a chunk go over max_words by one sentence
+        "def pack_sentences(sentences, max_words, overlap=0):\n    chunks, start = [], 0\n    while start < len(sentences):\n"
+        "        end, words = start, 0\n        while end < len(sentences) and words <= max_words:\n            words += len(sentences[end].split()); end += 1\n"
+        "        chunks.append('\\n'.join(sentences[start:end]))\n        if end == len(sentences): break\n        start = max(end - overlap, start + 1)\n    return chunks",
+        # joins with spaces, so tables lose their rows
+        "def pack_sentences(sentences, max_words, overlap=0):\n    from ragft.chunking import pack_sentences as ref\n"
+        "    return [c.replace('\\n', ' ') for c in ref(sentences, max_words, overlap)]",
+        # never moves forward when the overlap covers the whole chunk (stopped by the time limit)
+        "def pack_sentences(sentences, max_words, overlap=0):\n    chunks, start = [], 0\n    while start < len(sentences):\n"
+        "        end, words = start, 0\n        while end < len(sentences) and (end == start or words + len(sentences[end].split()) <= max_words):\n"
+        "            words += len(sentences[end].split()); end += 1\n        chunks.append('\\n'.join(sentences[start:end]))\n"
+        "        if end == len(sentences): break\n        start = end - overlap\n    return chunks",
+    ],
+    "check_split_by_headings": [
+        # only level-2 headings
+        "def split_by_headings(text):\n    import re\n    parts = re.split(r'\\n(?=## )', text)\n    return [p.strip() for p in parts if p.strip()]",
+        # drops the text before the first heading
+        "def split_by_headings(text):\n    from ragft.chunking import split_by_headings as ref\n    s = ref(text)\n"
+        "    return s[1:] if s and not s[0].startswith('#') else s",
+        # '#hashtag' lines count as headings
+        "def split_by_headings(text):\n    import re\n    parts = re.split(r'\\n(?=#)', text)\n    return [p.strip() for p in parts if p.strip()]",
+        # keeps empty sections
+        "def split_by_headings(text):\n    import re\n    return [p.strip() for p in re.split(r'\\n(?=#{1,6} )', text)]",
+        # takes a '# comment' inside a code block for a heading
+        "def split_by_headings(text):\n    import re\n    sections, cur = [], []\n    for line in text.splitlines():\n"
+        "        if re.match(r'^#{1,6}\\s', line) and cur:\n            sections.append('\\n'.join(cur).strip()); cur = []\n"
+        "        cur.append(line)\n    sections.append('\\n'.join(cur).strip())\n    return [x for x in sections if x]",
+    ],
+    "check_choose_chunking": [
+        # the smallest index, whatever its quality
+        "def choose_chunking(table):\n    return table['index MB'].idxmin()",
+        # a row number, not a name
+        "def choose_chunking(table):\n    return int(table['nDCG@10'].values.argmax())",
+        # keeps the first row (the baseline), whatever the table says
+        "def choose_chunking(table):\n    return table.index[0]",
+    ],
+    "check_bm25_scores": [
+        # no document-length normalisation (b ignored)
+        "def bm25_scores(query_terms, docs_terms, k1=1.2, b=0.75):\n    import math\n    n = len(docs_terms)\n    out = [0.0] * n\n"
+        "    for t in set(query_terms):\n        df = sum(t in d for d in docs_terms)\n        if not df: continue\n"
+        "        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))\n        for i, d in enumerate(docs_terms):\n"
+        "            tf = d.count(t); out[i] += idf * tf / (tf + k1)\n    return out",
+        # repeated query terms counted twice
+        "def bm25_scores(query_terms, docs_terms, k1=1.2, b=0.75):\n    from ragft.checks import bm25_reference\n"
+        "    return sum(bm25_reference([t], docs_terms, k1, b) for t in query_terms)",
+        # classic idf log(N / df), which can go negative for common terms
+        "def bm25_scores(query_terms, docs_terms, k1=1.2, b=0.75):\n    import math\n    n = len(docs_terms); avg = sum(map(len, docs_terms)) / n\n"
+        "    out = [0.0] * n\n    for t in set(query_terms):\n        df = sum(t in d for d in docs_terms)\n        if not df: continue\n"
+        "        idf = math.log(n / df)\n        for i, d in enumerate(docs_terms):\n            tf = d.count(t)\n"
+        "            out[i] += idf * tf / (tf + k1 * (1 - b + b * len(d) / avg))\n    return out",
+    ],
+    "check_reciprocal_rank_fusion": [
+        # ranks from 0
+        "def reciprocal_rank_fusion(rankings, k=60):\n    f = {}\n    for r in rankings:\n        for i, d in enumerate(r):\n"
+        "            f[d] = f.get(d, 0) + 1 / (k + i)\n    return dict(sorted(f.items(), key=lambda x: -x[1]))",
+        # keeps the best single score instead of the sum
+        "def reciprocal_rank_fusion(rankings, k=60):\n    f = {}\n    for r in rankings:\n        for i, d in enumerate(r, 1):\n"
+        "            f[d] = max(f.get(d, 0), 1 / (k + i))\n    return dict(sorted(f.items(), key=lambda x: -x[1]))",
+        # right scores, not sorted
+        "def reciprocal_rank_fusion(rankings, k=60):\n    f = {}\n    for r in rankings:\n        for i, d in enumerate(r, 1):\n"
+        "            f[d] = f.get(d, 0) + 1 / (k + i)\n    return dict(sorted(f.items(), key=lambda x: x[1]))",
+    ],
+    "check_choose_rerank_depth": [
+        # always the deepest
+        "def choose_rerank_depth(table):\n    return max(table.index)",
+        # never rerank
+        "def choose_rerank_depth(table):\n    return 0",
+        # the fastest, whatever it costs in quality... or a depth not in the table
+        "def choose_rerank_depth(table):\n    return 15",
+    ],
+    "check_valid_on": [
+        # valid_until inclusive
+        "def valid_on(day):\n    from qdrant_client import models\n    from ragft.vectorstore import day_number\n    n = day_number(day)\n"
+        "    return models.Filter(must=[models.FieldCondition(key='valid_from_int', range=models.Range(lte=n)),\n"
+        "                               models.FieldCondition(key='valid_until_int', range=models.Range(gte=n))])",
+        # only the start date
+        "def valid_on(day):\n    from qdrant_client import models\n    from ragft.vectorstore import day_number\n"
+        "    return models.Filter(must=[models.FieldCondition(key='valid_from_int', range=models.Range(lte=day_number(day)))])",
+        # 'should' (any) instead of 'must' (all)
+        "def valid_on(day):\n    from qdrant_client import models\n    from ragft.vectorstore import day_number\n    n = day_number(day)\n"
+        "    return models.Filter(should=[models.FieldCondition(key='valid_from_int', range=models.Range(lte=n)),\n"
+        "                                 models.FieldCondition(key='valid_until_int', range=models.Range(gt=n))])",
+        # a dict, not a Filter
+        "def valid_on(day):\n    return {'valid_from': day}",
+    ],
+    "check_prefer_in_force": [
+        # drops the stale hits instead of moving them down
+        "def prefer_in_force(hits, day):\n    from ragft.vectorstore import in_force\n    return [h for h in hits if in_force(h, day)]",
+        # stale first
+        "def prefer_in_force(hits, day):\n    from ragft.vectorstore import in_force\n    return sorted(hits, key=lambda h: in_force(h, day))",
+        # until treated as inclusive
+        "def prefer_in_force(hits, day):\n    from ragft.vectorstore import day_number\n    n = day_number(day)\n"
+        "    return sorted(hits, key=lambda h: not (h['valid_from_int'] <= n <= h['valid_until_int']))",
+    ],
+    "check_choose_top_k": [
+        # the most context, whatever it costs
+        "def choose_top_k(table):\n    return max(table.index)",
+        # the cheapest, clearly worse
+        "def choose_top_k(table):\n    return min(table.index)",
+        # a k that was not measured
+        "def choose_top_k(table):\n    return 3 if 3 not in table.index else 10",
+    ],
+    "check_support_ratio": [
+        # no normalisation: case and punctuation break matches
+        "def support_ratio(answer, context):\n    from ragft.rag_eval import STOPWORDS\n    w = set(answer.split()) - STOPWORDS\n"
+        "    return 1.0 if not w else len(w & set(context.split())) / len(w)",
+        # stop words kept
+        "def support_ratio(answer, context):\n    import re\n    w = set(normalize_answer(re.sub(r'\\[[^]]*\\]', ' ', answer)).split())\n"
+        "    return 1.0 if not w else len(w & set(normalize_answer(context).split())) / len(w)",
+        # counts repeated words each time
+        "def support_ratio(answer, context):\n    import re\n    from ragft.rag_eval import STOPWORDS\n"
+        "    w = [x for x in normalize_answer(re.sub(r'\\[[^]]*\\]', ' ', answer)).split() if x not in STOPWORDS]\n"
+        "    c = set(normalize_answer(context).split())\n    return 1.0 if not w else sum(x in c for x in w) / len(w)",
+        # cited ids left in, so every citation counts as unsupported
+        "def support_ratio(answer, context):\n    from ragft.rag_eval import STOPWORDS\n    w = set(normalize_answer(answer).split()) - STOPWORDS\n"
+        "    return 1.0 if not w else len(w & set(normalize_answer(context).split())) / len(w)",
+    ],
+    "check_citation_scores": [
+        # an answer with no citation counted as citing only given sources
+        "def citation_scores(answer, given_ids, gold_ids):\n    import re\n    c = set(re.findall(r'\\[([^]]+)\\]', answer))\n"
+        "    return {'cites a source': bool(c), 'cites only given sources': c <= set(given_ids), 'cites a gold source': bool(c & set(gold_ids))}",
+        # any given id cited is enough, invented ones ignored
+        "def citation_scores(answer, given_ids, gold_ids):\n    import re\n    c = set(re.findall(r'\\[([^]]+)\\]', answer))\n"
+        "    return {'cites a source': bool(c), 'cites only given sources': bool(c & set(given_ids)), 'cites a gold source': bool(c & set(gold_ids))}",
+        # gold read from the given ids
+        "def citation_scores(answer, given_ids, gold_ids):\n    import re\n    c = set(re.findall(r'\\[([^]]+)\\]', answer))\n"
+        "    return {'cites a source': bool(c), 'cites only given sources': bool(c) and c <= set(given_ids), 'cites a gold source': bool(c & set(given_ids))}",
+    ],
+    "check_choose_threshold": [
+        # abstain as much as possible, whatever it refuses
+        "def choose_threshold(table):\n    return table['abstains on unanswerable'].idxmax()",
+        # never abstain
+        "def choose_threshold(table):\n    return table.index[0]",
+        # within budget but not the cheapest of the equally good
+        "def choose_threshold(table):\n    ok = table[table['refuses answerable'] <= 0.15]\n"
+        "    best = ok[ok['abstains on unanswerable'] == ok['abstains on unanswerable'].max()]\n    return best['refuses answerable'].idxmax()",
+    ],
 }
 
 CASES = [(solution.stem, exercise, check) for solution in SOLUTIONS for exercise, check in exercises(solution)]

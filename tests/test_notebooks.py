@@ -47,6 +47,23 @@ def test_notebooks_save_their_headline_figures(smoke_run):
     assert json.loads((out / "metrics" / "00_setup_and_tour.json").read_text())["documents"] >= 120
 
 
+def test_rag_notebooks_pass_their_choices_along_and_save_their_figures(smoke_run):
+    """02 chooses a chunking on dev that 03-05 use; 04's filter never lets a wrong version rank first more often than plain
+    search; 05 scores every pipeline and the public benchmark."""
+    out, _ = smoke_run
+    chunking = json.loads((out / "metrics" / "02_chunking.json").read_text())
+    hybrid = json.loads((out / "metrics" / "03_hybrid_search_and_reranking.json").read_text())
+    filtering = json.loads((out / "metrics" / "04_metadata_filtering_with_qdrant.json").read_text())
+    evaluation = json.loads((out / "metrics" / "05_evaluating_rag.json").read_text())
+    assert hybrid["chunking"] == filtering["chunking"] == evaluation["chunking"] == chunking["chosen chunking"]
+    assert filtering["right version first, validity filter"] >= filtering["right version first, plain vector search"]
+    assert filtering["LlamaIndex agrees with the hand-written search"] == 1.0
+    assert all(0.0 <= v <= 1.0 for k, v in evaluation.items() if k.startswith("test "))
+    assert {"scifact ndcg@10, BM25 (bm25s, stemmed)", "scifact recall@100, RRF (BM25 + dense)"} <= set(evaluation)
+    executed = (out / "executed" / "03_hybrid_search_and_reranking.ipynb").read_text()
+    assert "no eval question among them" in executed and "RRF: top-10 identical to ranx for" in executed
+
+
 def test_finetuning_notebooks_record_their_path_and_figures(smoke_run):
     import torch
 
@@ -65,6 +82,12 @@ def test_exercise_checks_pass_in_the_executed_solutions(smoke_run):
     text = (out / "executed" / "01_naive_rag.ipynb").read_text()
     for name in ["chunk_words", "cosine_top_k", "recall_at_k", "reciprocal_rank", "token_f1"]:
         assert f"✓ {name}: all" in text, name
+    for notebook, names in {"02_chunking": ["pack_sentences", "split_by_headings", "choose_chunking"],
+                            "03_hybrid_search_and_reranking": ["bm25_scores", "reciprocal_rank_fusion", "choose_rerank_depth"],
+                            "04_metadata_filtering_with_qdrant": ["valid_on", "prefer_in_force", "choose_top_k"],
+                            "05_evaluating_rag": ["support_ratio", "citation_scores", "choose_threshold"]}.items():
+        text = (out / "executed" / f"{notebook}.ipynb").read_text()
+        assert all(f"✓ {name}: all" in text for name in names), notebook
 
 
 def test_kernel_is_this_environments_python(tmp_path):
