@@ -15,6 +15,7 @@ import numpy as np
 
 from .fusion import reciprocal_rank_fusion
 from .kb import versions_of
+from .retrieval import encode_cached
 
 #: Used when notebooks 02 and 03 have not saved their choices in this results folder.
 DEFAULT_CHUNKING = "markdown sections"
@@ -22,7 +23,7 @@ DEFAULT_RERANK_DEPTH = 20
 
 
 def ticket_reranker_examples(tickets: list[dict], chunks: list[dict], vectors: np.ndarray, bm25, embedder, docs_by_id: dict,
-                             n_negatives: int = 3) -> list[tuple[str, str, float]]:
+                             n_negatives: int = 3, model_id: str = "sentence-transformers/all-MiniLM-L6-v2") -> list[tuple[str, str, float]]:
     """``(query, chunk text, label)`` pairs for training a reranker on support tickets (notebook 03).
 
     The query is the ticket's subject and body; the positive is the chunk of a cited document (``kb_ids``)
@@ -35,8 +36,9 @@ def ticket_reranker_examples(tickets: list[dict], chunks: list[dict], vectors: n
     usable = [(t, a) for t, a in zip(tickets, answers) if any(d in docs_by_id for d in a["kb_ids"])]
     if not usable:
         return []
-    replies = embedder.encode([a["reply"] for _, a in usable], batch_size=64)
-    queries = embedder.encode([query_of(t) for t, _ in usable], batch_size=64)
+    # Cached like the chunk vectors, so the same tickets give the same pairs (and the same reranker cache key) on every run.
+    replies = encode_cached(embedder, [a["reply"] for _, a in usable], model_id)
+    queries = encode_cached(embedder, [query_of(t) for t, _ in usable], model_id)
     keyword_top, _ = bm25.search([query_of(t) for t, _ in usable], k=20)
     examples = []
     for (ticket, answer), reply, query, keyword in zip(usable, replies, queries, keyword_top):
