@@ -29,7 +29,7 @@ course: install  ## run every solution notebook headless (PROFILE=default); resu
 	$(PY) -m ragft.run_course --profile $(PROFILE)
 
 test: install  ## the full test suite: data, helpers, workbook sync, exercises, smoke runs, nbval
-	$(PY) -m pytest tests solutions --nbval --nbval-current-env
+	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=40
 
 test-quick: install  ## everything except re-executing the committed solutions (about 5 minutes)
 	$(PY) -m pytest tests

@@ -75,13 +75,21 @@ def qdrant_client(location: str | Path | None = None) -> QdrantClient:
 
 
 def _shown(path: Path) -> str:
-    """A folder as a learner recognises it: relative to the course folder when inside it, else its name."""
-    from .paths import COURSE_ROOT
+    """A folder as a learner recognises it, the same on every machine.
 
-    try:
-        return str(path.relative_to(COURSE_ROOT))
-    except ValueError:
-        return path.name
+    Inside the results folder it reads ``results/...`` wherever ``RAGFT_RESULTS_DIR`` puts that folder
+    (the tests move it); inside the course folder, relative to it; elsewhere, its name.
+    """
+    from .paths import COURSE_ROOT, results_dir
+
+    path = Path(path).resolve()
+    for base, label in ((results_dir().resolve(), "results"), (COURSE_ROOT, "")):
+        try:
+            relative = path.relative_to(base)
+        except ValueError:
+            continue
+        return f"{label}/{relative}" if label else str(relative)
+    return path.name
 
 
 def _server_client(url: str, api_key: str | None) -> QdrantClient:

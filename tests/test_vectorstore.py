@@ -286,3 +286,14 @@ def test_transformers_llm_answers_greedily_and_streams_the_same_text(no_network,
     reply = llm.chat([lg.ChatMessage(role="user", content="What is the capital of France?")])
     assert reply.message.content == answer, "chat and complete format a user turn the same way"
     assert no_network == []
+
+
+def test_a_folder_in_the_results_folder_reads_the_same_wherever_that_folder_is(tmp_path, monkeypatch):
+    # A committed notebook prints this line; nbval compares it on machines whose results folder differs.
+    for place in (tmp_path / "elsewhere", tmp_path / "other" / "place"):
+        monkeypatch.setenv("RAGFT_RESULTS_DIR", str(place))
+        assert vs._shown(place / "qdrant_demo") == "results/qdrant_demo"
+    monkeypatch.delenv("RAGFT_RESULTS_DIR")
+    from ragft.paths import COURSE_ROOT
+    assert vs._shown(COURSE_ROOT / "data" / "kb") == "data/kb"
+    assert vs._shown(tmp_path / "somewhere") == "somewhere"
