@@ -6,7 +6,7 @@ from tqdm import tqdm  # text bars: no widget dependency, same look in Jupyter a
 
 
 def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 48, batch_size: int = 8,
-             desc: str = "generating", logits_processors=None, json_only: bool = False) -> list[str]:
+             desc: str = "generating", logits_processors=None, json_only: bool = False, progress: bool = True) -> list[str]:
     """Greedy answers for a list of chat conversations (each a list of role/content messages).
 
     Conversations are batched by prompt length (less padding, faster on CPU) and the answers
@@ -15,12 +15,13 @@ def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: 
     (constrained decoding keeps per-sequence state, so a processor serves one batch only).
     ``json_only=True`` stops an answer as soon as it starts with anything but ``{``: it can never
     become one JSON object, so the rest is not worth generating (saves minutes on a CPU).
+    ``progress=False`` hides the bar (for a caller that shows its own).
     """
     prompts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
     lengths = [len(tokenizer(p, add_special_tokens=False).input_ids) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
     answers: list[str] = [""] * len(prompts)
-    with torch.inference_mode(), tqdm(total=len(prompts), desc=desc, unit="answer") as bar:
+    with torch.inference_mode(), tqdm(total=len(prompts), desc=desc, unit="answer", disable=not progress) as bar:
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
             enc = tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)

@@ -131,6 +131,8 @@ def build_pipeline(chunking: str | None = None, rerank_depth: int | None = None,
     vectors = encode_cached(embedder, [c["text"] for c in chunks], embed_model_id)
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     bm25 = BM25Index([c["text"] for c in chunks])
+    if reranker is True and not rerank_depth:
+        reranker = None  # depth 0: nothing is reranked, so nothing to train or load
     if reranker is True:
         examples = ticket_reranker_examples(load_finetune_set("triage_train"), chunks, vectors, bm25, embedder, docs_by_id)
         reranker = train_cross_encoder(examples, name=reranker_name(chunking))

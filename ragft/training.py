@@ -70,6 +70,16 @@ def cached_adapter(name: str, key: str) -> Path | None:
     return folder if all((folder / f).is_file() for f in needed) else None
 
 
+def adapter_folder(name: str) -> Path:
+    """The cache folder of a trained adapter by its folder name (e.g. ``triage-1fdbdd9387d43b1c``, which notebook 07
+    saves in its results). Raises ``FileNotFoundError`` saying how to build it when it is not there."""
+    folder = cache_dir() / ADAPTERS_DIR_NAME / name
+    if not (folder / "adapter_config.json").is_file():
+        raise FileNotFoundError(f"no trained adapter {name!r} in {folder.parent}. Run the notebook that trains it "
+                                "(07 for triage-...) with the same profile: it trains the adapter once and caches it there.")
+    return folder
+
+
 def checkpoint_dir(folder: Path | str, step: int) -> Path:
     """The adapter saved at training step ``step`` inside a cached adapter's ``folder``.
 
@@ -121,3 +131,53 @@ def loss_curves(log_history: list[dict]) -> dict:
     train = [(e["step"], round(e["loss"], 4)) for e in log_history if "loss" in e and "eval_loss" not in e]
     valid = [(e["step"], round(e["eval_loss"], 4)) for e in log_history if "eval_loss" in e]
     return {"train": train, "validation": valid}
+
+
+def train_lora(model_id: str, train_data, validation_data, folder: Path | str, *, r: int, alpha: int, targets: list[str],
+               learning_rate: float, epochs: int, batch_size: int, eval_steps: int, max_length: int, seed: int = 0) -> Path:
+    """Train a LoRA adapter with trl on prompt/completion ``Dataset``s and save it, its checkpoints and its
+    training log into ``folder`` (see :func:`save_adapter`). The recipe notebook 07 builds step by step:
+    Unsloth on a GPU where it is installed, transformers + peft elsewhere; loss on the completion only.
+    """
+    import time
+
+    import torch
+    from peft import LoraConfig
+    from trl import SFTConfig, SFTTrainer
+
+    path = training_path()
+    on_gpu = path != "peft-cpu"
+    bf16 = on_gpu and torch.cuda.get_device_capability()[0] >= 8
+    if path == "unsloth":
+        from unsloth import FastLanguageModel
+        base, tok = FastLanguageModel.from_pretrained(model_id, max_seq_length=max_length, load_in_4bit=True)
+        base = FastLanguageModel.get_peft_model(base, r=r, lora_alpha=alpha, lora_dropout=0, target_modules=targets,
+                                                random_state=seed, use_gradient_checkpointing="unsloth")
+        peft_config, trainer_class = None, SFTTrainer
+    else:
+        from .models import load_generator
+        base, tok = load_generator(model_id)
+        peft_config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=targets, task_type="CAUSAL_LM")
+        trainer_class = SFTTrainer if on_gpu else plain_loss_trainer_class()
+    tok.padding_side = "right"  # training pads on the right; generation pads on the left
+    has_validation = validation_data is not None and len(validation_data) > 0
+    args = SFTConfig(
+        output_dir=str(folder) + ".checkpoints", num_train_epochs=epochs, learning_rate=learning_rate,
+        per_device_train_batch_size=batch_size, per_device_eval_batch_size=8, lr_scheduler_type="linear",
+        warmup_steps=2, logging_steps=eval_steps // 2 or 1, eval_strategy="steps" if has_validation else "no",
+        eval_steps=eval_steps, save_strategy="steps", save_steps=eval_steps, save_only_model=True, max_length=max_length,
+        seed=seed, use_cpu=not on_gpu, bf16=bf16, fp16=on_gpu and not bf16, gradient_checkpointing=False,
+        report_to="none", disable_tqdm=False)
+    trainer = trainer_class(model=base, args=args, train_dataset=train_data,
+                            eval_dataset=validation_data if has_validation else None, processing_class=tok,
+                            peft_config=peft_config)
+    if on_gpu:
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"]) * epochs
+    log = {"path": path, "seconds": seconds, "steps": trainer.state.global_step, "trained_tokens": tokens,
+           "tokens_per_second": tokens / seconds, **loss_curves(trainer.state.log_history),
+           "peak_gpu_memory_gb": torch.cuda.max_memory_allocated() / 1e9 if on_gpu else None}
+    return save_adapter(trainer.model, folder, log, checkpoints=Path(args.output_dir))
