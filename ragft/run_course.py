@@ -5,8 +5,9 @@
 ``python -m ragft.run_course --only 01``            notebooks whose name starts with 01
 
 Writes executed notebooks to ``<out>/executed/``, each notebook's headline figures to
-``<out>/metrics/``, appends every run's times to ``<out>/runs.csv`` and prints a scorecard
-(also saved as ``<out>/scorecard.md``). Exits 1 if a notebook fails, naming it.
+``<out>/metrics/``, appends every run's times to ``<out>/runs.csv``, prints a scorecard (also saved as
+``<out>/scorecard.md``) and writes the claims ledger computed from the metrics (``<out>/claims_ledger.md`` and
+``.json``, see :mod:`ragft.ledger`). Exits 1 if a notebook fails, naming it.
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .ledger import write_ledger
 from .paths import COURSE_ROOT
 from .profiles import PROFILES
 from .workbook import SOLUTIONS_DIR
@@ -94,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows({"finished_at": stamp, **t} for t in timings)
     card = scorecard(out, timings)
     (out / "scorecard.md").write_text(card + "\n")
+    verdicts = Counter(row["verdict"] for row in write_ledger(out))
     total = sum(t["seconds"] for t in timings)
     print(f"\n{card}\n\ntotal {total / 60:.1f} min. Executed notebooks: {out / 'executed'}; times: {runs}")
+    print(f"claims ledger ({', '.join(f'{n} {v}' for v, n in verdicts.items())}): {out / 'claims_ledger.md'}")
     for line in failed:
         print(f"FAILED {line}\n  open {out / 'executed' / line.split(':')[0]} to see the failing cell", file=sys.stderr)
     return 1 if failed else 0
