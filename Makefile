@@ -42,7 +42,9 @@ solutions: install  ## re-execute solutions/ in place (default profile) to refre
 	$(PY) -m ragft.workbook
 
 lab: install  ## open the course in JupyterLab
-	$(PY) -m pip install --quiet jupyterlab==4.6.6
+	# ipywidgets: progress bars and notebook 10's decision form in the browser. Not in the test environment: widget
+	# outputs would replace the text progress bars that papermill and nbval record.
+	$(PY) -m pip install --quiet jupyterlab==4.6.6 ipywidgets==8.1.9
 	$(VENV)/bin/jupyter lab
 
 clean:  ## remove results/ (keeps .venv and the model cache)
