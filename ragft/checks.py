@@ -739,3 +739,119 @@ def check_choose_threshold(fn) -> None:
         if better:
             raise ExerciseError(f"threshold {better[0]} abstains as often as {choice} and refuses fewer answerable questions.")
     _passed("choose_threshold", len(tables))
+
+
+def check_raft_target(fn) -> None:
+    """Notebook 09: ``fn(question, gold_doc_id)`` is the answer a retrieval-aware fine-tuning example trains towards:
+    the gold answer citing its passage, or "I don't know." when the context lacks it (``gold_doc_id`` is None) or the
+    question has no answer."""
+    from .hybrid import IDK, raft_target
+
+    q = {"id": "q1", "answer": "Finance Controller", "question": "who approves refunds over $5k?"}
+    unanswerable = {"id": "q2", "answer": "", "question": "what is the CEO's shoe size?"}
+    cases = [(q, "policy-refunds-v2"), (q, "billing-plans"), (q, None), (unanswerable, None), (unanswerable, "policy-refunds-v2")]
+    for question, gold_id in cases:
+        shown = f"raft_target({question!r}, {gold_id!r})"
+        got = _call_case(fn, shown, question, gold_id, hint="Return a string.")
+        want = raft_target(question, gold_id)
+        if not isinstance(got, str) or " ".join(got.split()) != want:
+            hint = ("Without the gold passage in the context (or without an answer at all) the target is exactly "
+                    f"{IDK!r}: the model must learn to decline." if want == IDK else
+                    "The target is the gold answer followed by the id of the passage that holds it, in square brackets, "
+                    "like 'Finance Controller [policy-refunds-v2]'.")
+            raise ExerciseError(f"{shown}\n  expected {want!r}\n  got      {got!r}\n{hint}")
+    _passed("raft_target", len(cases))
+
+
+def check_leaked_ids(fn) -> None:
+    """Notebook 09: ``fn(training_rows, test_questions)`` lists (sorted) the ids of training rows that leak the test
+    split: a row whose id is a test question's id, or whose question is a test question's text up to case and spaces."""
+    test = [{"id": "q001", "question": "Who approves refunds over $5k?"}, {"id": "q002", "question": "How long is the trial?"}]
+    cases = [
+        ([{"id": "q101", "question": "What does Team cost?"}], []),
+        ([{"id": "q001", "question": "something else"}, {"id": "q102", "question": "What does Team cost?"}], ["q001"]),
+        ([{"id": "q103", "question": "how long is   the TRIAL?"}, {"id": "q104", "question": "How long is the trial period?"}], ["q103"]),
+        ([{"id": "x9", "question": "Who approves refunds over $5k?"}, {"id": "q002", "question": "How long is the trial?"}], ["q002", "x9"]),
+        ([], []),
+    ]
+    for rows, want in cases:
+        shown = f"leaked_ids({rows!r}, <2 test questions>)"
+        got = _call_case(fn, shown, [dict(r) for r in rows], [dict(t) for t in test], hint="Return a sorted list of ids.")
+        if list(got) != want:
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {list(got)}\nHint: a row leaks when its id is a test id "
+                                "or its question, lower-cased with runs of spaces made one, equals a test question's. "
+                                "Only those rows; sorted.")
+    _passed("leaked_ids", len(cases))
+
+
+def check_choose_rung(fn) -> None:
+    """Notebook 09 (open-ended): ``fn(table)`` picks the rung of the ladder to ship from a table indexed by rung, with
+    columns ``contains`` (share of answerable questions), ``lo``, ``hi`` and ``median latency (s)``."""
+    import pandas as pd
+
+    tables = [
+        pd.DataFrame({"contains": [0.05, 0.20, 0.03, 0.25, 0.55], "lo": [0.0, 0.1, 0.0, 0.13, 0.4],
+                      "hi": [0.15, 0.35, 0.12, 0.4, 0.7], "median latency (s)": [0.8, 1.5, 0.9, 1.6, 1.2]},
+                     index=["1 base", "2 base + RAG", "3 triage LoRA", "4 triage LoRA + RAG", "5 RAFT"]),
+        pd.DataFrame({"contains": [0.10, 0.50, 0.48], "lo": [0.02, 0.35, 0.33], "hi": [0.25, 0.65, 0.63],
+                      "median latency (s)": [0.5, 1.5, 0.9]}, index=["alone", "with RAG", "RAFT"]),
+    ]
+    _check_pareto_choice(fn, "choose_rung", tables, "median latency (s)", "rung")
+
+
+def check_cost_per_1000_queries(fn) -> None:
+    """Notebook 10: ``fn(seconds_per_query, price_per_hour)`` is the hardware cost of 1,000 queries."""
+    from .decision import cost_per_1000_queries
+
+    cases = [(1.8, 0.35), (0.04, 0.10), (3600.0, 1.0), (0.0, 5.0), (2.5, 0.0)]
+    _compare_numbers("cost_per_1000_queries", fn, cost_per_1000_queries, cases,
+                     hint="A query keeps the machine busy seconds_per_query seconds; an hour is 3,600 seconds and costs "
+                          "price_per_hour; then multiply by 1,000 queries.")
+
+
+def check_break_even_queries(fn) -> None:
+    """Notebook 10: ``fn(training_cost, cost_per_query_without, cost_per_query_with)`` is the number of queries after
+    which a fine-tuned system that is cheaper per query has paid for its training."""
+    import math
+
+    from .decision import break_even_queries
+
+    cases = [(0.02, 0.0005, 0.0003), (1.0, 0.001, 0.0004), (5.0, 0.002, 0.002), (5.0, 0.001, 0.003), (0.0, 0.001, 0.0005),
+             (10.0, 0.01, 0.0)]
+    for args in cases:
+        shown = f"break_even_queries{args}"
+        got, want = _call_case(fn, shown, *args, hint="Return a number (math.inf when it never pays back)."), break_even_queries(*args)
+        if not isinstance(got, (int, float)) or not (got == want or (math.isfinite(want) and abs(got - want) < 1e-9)):
+            hint = ("A system that is not cheaper per query never pays its training back: return math.inf." if math.isinf(want)
+                    else "Divide the training cost by the saving per query, and round up: a fraction of a query is not served.")
+            raise ExerciseError(f"{shown}\n  expected {want}\n  got      {got!r}\n{hint}")
+    _passed("break_even_queries", len(cases))
+
+
+def check_my_rules(fn) -> None:
+    """Notebook 10 (open-ended): ``fn(use_case)`` returns "RAG", "fine-tune", "both" or "prompt the base model" for a
+    ``ragft.decision.UseCase``. Many rules are defensible; this check holds yours only to what the course measured:
+    changing facts or required citations need retrieval, a strict format with hundreds of examples is worth
+    fine-tuning, and a task with neither needs neither."""
+    from .decision import ANSWERS, UseCase
+
+    with_rag, with_tuning = {"RAG", "both"}, {"fine-tune", "both"}
+    cases = [
+        (UseCase(knowledge=True, facts_change=True), with_rag, "facts that change need retrieval: fine-tuned facts went stale (08)"),
+        (UseCase(knowledge=True, must_cite=True, examples=10), with_rag, "citing a source needs the source in the prompt"),
+        (UseCase(knowledge=False, strict_format=True, examples=600), with_tuning,
+         "a strict format with 600 examples: fine-tuning raised schema-valid JSON the most (07)"),
+        (UseCase(knowledge=True, facts_change=True, strict_format=True, examples=800), {"both"},
+         "changing facts and a strict format with 800 examples: each need is met by a different method"),
+        (UseCase(knowledge=False, strict_format=False, examples=0), {"prompt the base model"},
+         "no private knowledge and no format: neither retrieval nor training has anything to add"),
+        (UseCase(knowledge=False, strict_format=True, examples=5), {"prompt the base model", "RAG"},
+         "5 examples are too few to fine-tune; try constrained decoding or few-shot prompts first"),
+    ]
+    for use_case, allowed, why in cases:
+        got = _call_case(fn, f"my_rules({use_case})", use_case, hint=f"Return one of {ANSWERS}.")
+        if got not in ANSWERS:
+            raise ExerciseError(f"my_rules({use_case}) returned {got!r}; return one of {ANSWERS}")
+        if got not in allowed:
+            raise ExerciseError(f"my_rules({use_case})\n  got {got!r}; this case allows {sorted(allowed)}: {why}")
+    _passed("my_rules", len(cases))

@@ -325,6 +325,65 @@ WRONG_ANSWERS = {
         "def choose_threshold(table):\n    ok = table[table['refuses answerable'] <= 0.15]\n"
         "    best = ok[ok['abstains on unanswerable'] == ok['abstains on unanswerable'].max()]\n    return best['refuses answerable'].idxmax()",
     ],
+    "check_raft_target": [
+        # always answers, even when the gold passage is not in the context
+        "def raft_target(question, gold_doc_id):\n    return f\"{question['answer']} [{gold_doc_id}]\" if question['answer'] else \"I don't know.\"",
+        # no citation
+        "def raft_target(question, gold_doc_id):\n    return question['answer'] if gold_doc_id and question['answer'] else \"I don't know.\"",
+        # declines differently from the evaluation's phrase
+        "def raft_target(question, gold_doc_id):\n    return f\"{question['answer']} [{gold_doc_id}]\" if gold_doc_id and question['answer'] else 'Not in the context.'",
+        # cites for unanswerable questions too
+        "def raft_target(question, gold_doc_id):\n    return \"I don't know.\" if gold_doc_id is None else f\"{question['answer']} [{gold_doc_id}]\"",
+    ],
+    "check_leaked_ids": [
+        # ids only
+        "def leaked_ids(rows, test_questions):\n    ids = {q['id'] for q in test_questions}\n    return sorted(r['id'] for r in rows if r['id'] in ids)",
+        # exact text only
+        "def leaked_ids(rows, test_questions):\n    t = {q['question'] for q in test_questions}\n    ids = {q['id'] for q in test_questions}\n"
+        "    return sorted(r['id'] for r in rows if r['id'] in ids or r['question'] in t)",
+        # lower-cased but spaces kept
+        "def leaked_ids(rows, test_questions):\n    t = {q['question'].lower() for q in test_questions}\n    ids = {q['id'] for q in test_questions}\n"
+        "    return sorted(r['id'] for r in rows if r['id'] in ids or r['question'].lower() in t)",
+        # not sorted
+        "def leaked_ids(rows, test_questions):\n    key = lambda x: ' '.join(x.lower().split())\n    ids = {q['id'] for q in test_questions}\n"
+        "    t = {key(q['question']) for q in test_questions}\n    return [r['id'] for r in rows if r['id'] in ids or key(r['question']) in t]",
+    ],
+    "check_choose_rung": [
+        # the fastest, whatever it answers
+        "def choose_rung(table):\n    return table['median latency (s)'].idxmin()",
+        # the best share, ignoring a faster rung that is as good
+        "def choose_rung(table):\n    return table['contains'].idxmax() if len(table) == 3 else table.index[-2]",
+        # always the last rung
+        "def choose_rung(table):\n    return table.index[-1] if len(table) == 3 else table.index[1]",
+    ],
+    "check_cost_per_1000_queries": [
+        # per query, not per 1,000
+        "def cost_per_1000_queries(seconds_per_query, price_per_hour):\n    return seconds_per_query / 3600 * price_per_hour",
+        # minutes instead of hours
+        "def cost_per_1000_queries(seconds_per_query, price_per_hour):\n    return 1000 * seconds_per_query / 60 * price_per_hour",
+        # price per second taken as price per hour
+        "def cost_per_1000_queries(seconds_per_query, price_per_hour):\n    return 1000 * seconds_per_query * price_per_hour",
+    ],
+    "check_break_even_queries": [
+        # not rounded up
+        "def break_even_queries(training_cost, without, with_):\n    s = without - with_\n    return training_cost / s if s > 0 else float('inf')",
+        # no guard: a system that is not cheaper gives a negative count or divides by zero
+        "def break_even_queries(training_cost, without, with_):\n    import math\n    return math.ceil(training_cost / (without - with_))",
+        # saving the wrong way round
+        "def break_even_queries(training_cost, without, with_):\n    import math\n    s = with_ - without\n    return math.ceil(training_cost / s) if s > 0 else math.inf",
+    ],
+    "check_my_rules": [
+        # fine-tune everything
+        "def my_rules(use_case):\n    return 'fine-tune'",
+        # RAG everything
+        "def my_rules(use_case):\n    return 'RAG'",
+        # fine-tunes on any format need, however few examples
+        "def my_rules(use_case):\n    rag = use_case.knowledge or use_case.facts_change or use_case.must_cite\n"
+        "    tune = use_case.strict_format\n    return 'both' if rag and tune else 'RAG' if rag else 'fine-tune' if tune else 'prompt the base model'",
+        # ignores citations
+        "def my_rules(use_case):\n    rag = use_case.facts_change\n    tune = use_case.strict_format and use_case.examples >= 100\n"
+        "    return 'both' if rag and tune else 'RAG' if rag else 'fine-tune' if tune else 'prompt the base model'",
+    ],
 }
 
 CASES = [(solution.stem, exercise, check) for solution in SOLUTIONS for exercise, check in exercises(solution)]

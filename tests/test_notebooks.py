@@ -77,6 +77,26 @@ def test_finetuning_notebooks_record_their_path_and_figures(smoke_run):
     assert "training path: peft-cpu" in (out / "executed" / "07_lora_finetuning.ipynb").read_text() or torch.cuda.is_available()
 
 
+def test_the_ladder_the_scorecard_and_the_ledger_are_written(smoke_run):
+    """09 scores five rungs with counts; 10 and the runner write the claims ledger for every promised claim."""
+    from ragft.decision import RUNGS
+    from ragft.ledger import CLAIMS, VERDICTS
+
+    out, _ = smoke_run
+    ladder = json.loads((out / "metrics" / "09_hybrid_rag_plus_finetuning.json").read_text())
+    for rung in RUNGS:
+        k, n = map(int, ladder[f"{rung}: contains"].split("/"))
+        assert 0 <= k <= n and n > 0
+        assert ladder[f"{rung}: median seconds"] > 0
+    assert ladder["raft examples"] > 0 and ladder["retrieval median ms"] > 0
+    rows = json.loads((out / "claims_ledger.json").read_text())
+    assert [r["id"] for r in rows] == [c.id for c in CLAIMS] and all(r["verdict"] in VERDICTS for r in rows)
+    # every notebook ran, so no claim lacks its figures
+    assert not [r for r in rows if "has not run" in r["why"] or "lack" in r["why"]]
+    decision = json.loads((out / "metrics" / "10_decision_framework.json").read_text())
+    assert decision["claims"] == len(CLAIMS)
+
+
 def test_exercise_checks_pass_in_the_executed_solutions(smoke_run):
     out, _ = smoke_run
     text = (out / "executed" / "01_naive_rag.ipynb").read_text()
