@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .ledger import MissingFigure, Results, _rate, higher
+from .ledger import MissingFigure, Results, higher
+from .stats import format_rate
 
 RUNGS = ("1 base alone", "2 base + RAG", "3 triage LoRA alone", "4 triage LoRA + RAG", "5 RAFT + RAG")
 ANSWERS = ("RAG", "fine-tune", "both", "prompt the base model")
@@ -38,11 +39,11 @@ def scorecard(results: Results, price_per_hour: float, training_price_per_hour: 
     for rung in RUNGS:
         seconds = float(results.value("09", f"{rung}: median seconds"))
         rows[rung] = {
-            "unchanged facts: contains": _rate(results.count("09", f"{rung}: contains, unchanged facts")),
-            "changed facts: contains": _rate(results.count("09", f"{rung}: contains, changed facts")),
-            "changed facts: stale": _rate(results.count("09", f"{rung}: stale")),
-            "unanswerable: abstains": _rate(results.count("09", f"{rung}: abstains")),
-            "tickets: schema-valid": _rate(results.count("09", f"{rung}: schema-valid")),
+            "unchanged facts: contains": format_rate(*results.count("09", f"{rung}: contains, unchanged facts")),
+            "changed facts: contains": format_rate(*results.count("09", f"{rung}: contains, changed facts")),
+            "changed facts: stale": format_rate(*results.count("09", f"{rung}: stale")),
+            "unanswerable: abstains": format_rate(*results.count("09", f"{rung}: abstains")),
+            "tickets: schema-valid": format_rate(*results.count("09", f"{rung}: schema-valid")),
             "median s": round(seconds, 2), "p95 s": round(float(results.value("09", f"{rung}: p95 seconds")), 2),
             "prompt tokens": int(results.value("09", f"{rung}: prompt tokens")),
             "training min": round(training[rung], 1),
@@ -94,23 +95,23 @@ def recommend(use_case: UseCase, results: Results) -> Recommendation:
 
     if use_case.knowledge:
         cite(lambda: "fine-tuning did not reliably teach facts: held-out wordings answered with the trained fact "
-             f"{_rate(results.rate_count('08', 'held-out old value after 5 epochs, several wordings', int(results.value('08', 'held-out questions'))))} (08)")
+             f"{format_rate(*results.rate_count('08', 'held-out old value after 5 epochs, several wordings', int(results.value('08', 'held-out questions'))))} (08)")
     if use_case.facts_change:
         def stale():
             n = int(results.value("08", "held-out questions"))
             ft = results.rate_count("08", "fine-tuned (old facts), asked after the change: stale", n)
             rag = results.rate_count("08", "RAG (base model), asked after the change: stale", n)
-            return f"after the facts changed, stale answers: fine-tuned {_rate(ft)}, RAG {_rate(rag)} (08)"
+            return f"after the facts changed, stale answers: fine-tuned {format_rate(*ft)}, RAG {format_rate(*rag)} (08)"
         cite(stale)
         cite(lambda: "the date filter put the right version first on "
-             f"{_rate(results.rate_count('05', 'test right version@1, + date filter', int(results.value('05', 'test as_of_date questions'))))}"
+             f"{format_rate(*results.rate_count('05', 'test right version@1, + date filter', int(results.value('05', 'test as_of_date questions'))))}"
              " of changed-fact questions (05)")
     if use_case.strict_format:
         def fmt():
             n = int(results.value("07", "test tickets"))
-            return (f"schema-valid JSON: LoRA {_rate(results.rate_count('07', 'LoRA: schema-valid', n))}, base model "
-                    f"{_rate(results.rate_count('07', 'base, zero-shot: schema-valid', n))}, constrained decoding without "
-                    f"training {_rate(results.rate_count('07', 'base, constrained: schema-valid', n))} (07)")
+            return (f"schema-valid JSON: LoRA {format_rate(*results.rate_count('07', 'LoRA: schema-valid', n))}, base model "
+                    f"{format_rate(*results.rate_count('07', 'base, zero-shot: schema-valid', n))}, constrained decoding without "
+                    f"training {format_rate(*results.rate_count('07', 'base, constrained: schema-valid', n))} (07)")
         cite(fmt)
         if use_case.examples < ENOUGH_EXAMPLES:
             evidence.append(f"only {use_case.examples} examples (< {ENOUGH_EXAMPLES}): start with constrained decoding or "
@@ -120,8 +121,8 @@ def recommend(use_case: UseCase, results: Results) -> Recommendation:
             r2, r5 = results.count("09", "2 base + RAG: abstains"), results.count("09", "5 RAFT + RAG: abstains")
             c2, c5 = results.count("09", "2 base + RAG: contains"), results.count("09", "5 RAFT + RAG: contains")
             verdict = higher(c5, c2)
-            return (f"fine-tuning on retrieved context (RAFT): contains {_rate(c5)} vs {_rate(c2)} for base + RAG "
-                    f"({verdict} at this sample size); abstains on unanswerable {_rate(r5)} vs {_rate(r2)} (09)")
+            return (f"fine-tuning on retrieved context (RAFT): contains {format_rate(*c5)} vs {format_rate(*c2)} for base + RAG "
+                    f"({verdict} at this sample size); abstains on unanswerable {format_rate(*r5)} vs {format_rate(*r2)} (09)")
         cite(raft)
     if use_case.latency_budget_s is not None:
         def latency():

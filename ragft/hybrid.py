@@ -7,7 +7,6 @@ lacks it, so that it learns to answer from the right passage, cite it, and other
 """
 from __future__ import annotations
 
-import json
 import random
 
 from .prompts import dated_messages
@@ -23,18 +22,16 @@ def closed_book_messages(question: dict) -> list[dict]:
             {"role": "user", "content": f"Question (asked on {question['asked_on']}): {question['question']}"}]
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split()).replace("**", "")
-
-
 def gold_chunk(question: dict, chunks_by_doc: dict[str, list[dict]]) -> dict | None:
-    """The chunk of a gold document that holds one of the question's gold passages (None when unanswerable
-    or when no chunk holds one whole)."""
+    """The chunk of a gold document that holds one of the question's gold passages whole (matched as the passage
+    metrics of notebook 05 match them), or None when unanswerable or when no chunk holds one."""
+    from .rag_eval import passage_ranks
+
     for passage in question.get("gold_passages", []):
-        wanted = _flat(passage["text"])
-        for chunk in chunks_by_doc.get(passage["doc_id"], []):
-            if wanted in _flat(chunk["text"]):
-                return chunk
+        chunks = chunks_by_doc.get(passage["doc_id"], [])
+        rank = passage_ranks([c["text"] for c in chunks], [passage["text"]])[0]
+        if rank is not None:
+            return chunks[rank - 1]
     return None
 
 
@@ -138,15 +135,3 @@ def ladder_summary(rows: list[dict]) -> dict:
         "abstains": (sum(r["abstains"] for r in unanswerable), len(unanswerable)),
         "cites a gold source": (sum(r["cites a gold source"] for r in cited), len(cited)),
     }
-
-
-def schema_valid_answers(outputs: list[str]) -> int:
-    """How many outputs are one JSON object that meets the triage schema."""
-    from .triage import parse_triage, schema_errors
-
-    parsed = [parse_triage(o) for o in outputs]
-    return sum(p is not None and not schema_errors(p) for p in parsed)
-
-
-def as_jsonl(rows: list[dict]) -> str:
-    return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .stats import wilson_interval
+from .stats import format_rate, wilson_interval
 
 VERDICTS = ("supported", "contradicted", "inconclusive", "not measurable here")
 
@@ -58,14 +58,6 @@ class Results:
     def rate_count(self, notebook: str, key: str, n: int) -> tuple[int, int]:
         """A rate saved as a share of ``n`` items, back as ``(k, n)``."""
         return round(float(self.value(notebook, key)) * n), n
-
-
-def _rate(kn: tuple[int, int]) -> str:
-    k, n = kn
-    if not n:
-        return "0/0"
-    lo, hi = wilson_interval(k, n)
-    return f"{k}/{n} = {k / n:.2f} [{lo:.2f}, {hi:.2f}]"
 
 
 def rate_difference(a: tuple[int, int], b: tuple[int, int]) -> tuple[float, float, float]:
@@ -128,7 +120,7 @@ def _changing_facts(r: Results) -> tuple[str, str, str]:
     ft = r.rate_count("08", "fine-tuned (old facts), asked after the change: stale", n)
     rag = r.rate_count("08", "RAG (base model), asked after the change: stale", n)
     verdict = higher(ft, rag)
-    return (f"stale answers after the change: fine-tuned {_rate(ft)}, RAG {_rate(rag)}", verdict,
+    return (f"stale answers after the change: fine-tuned {format_rate(*ft)}, RAG {format_rate(*rag)}", verdict,
             "RAG over the documents in force states fewer old values than a model fine-tuned on them" if verdict == "supported"
             else "the intervals overlap at this sample size")
 
@@ -138,8 +130,8 @@ def _format(r: Results) -> tuple[str, str, str]:
     lora = r.rate_count("07", "LoRA: schema-valid", n)
     base = r.rate_count("07", "base, zero-shot: schema-valid", n)
     constrained = r.rate_count("07", "base, constrained: schema-valid", n)
-    return (f"schema-valid triage JSON: LoRA {_rate(lora)}, base zero-shot {_rate(base)}, base with constrained "
-            f"decoding {_rate(constrained)}", higher(lora, base),
+    return (f"schema-valid triage JSON: LoRA {format_rate(*lora)}, base zero-shot {format_rate(*base)}, base with constrained "
+            f"decoding {format_rate(*constrained)}", higher(lora, base),
             "compared with the base model prompted the same way; constrained decoding is the no-training alternative")
 
 
@@ -148,7 +140,7 @@ def _facts_unreliable(r: Results) -> tuple[str, str, str]:
     learned = r.rate_count("08", f"held-out old value after {epochs} epochs, several wordings", n)
     lo, hi = wilson_interval(*learned)
     verdict = "supported" if hi < 0.9 else "contradicted" if lo >= 0.9 else "inconclusive"
-    return (f"held-out questions answered with the trained fact after {epochs} epochs: {_rate(learned)}", verdict,
+    return (f"held-out questions answered with the trained fact after {epochs} epochs: {format_rate(*learned)}", verdict,
             "reliable taken as at least 90% of held-out wordings")
 
 
@@ -156,7 +148,7 @@ def _goes_stale(r: Results) -> tuple[str, str, str]:
     n = int(r.value("08", "held-out questions"))
     after = r.rate_count("08", "fine-tuned (old facts), asked after the change: stale", n)
     before = r.rate_count("08", "fine-tuned (old facts), asked before the change: stale", n)
-    return (f"fine-tuned model's stale answers: after the change {_rate(after)}, before {_rate(before)}", higher(after, before),
+    return (f"fine-tuned model's stale answers: after the change {format_rate(*after)}, before {format_rate(*before)}", higher(after, before),
             "the model keeps stating the values it was trained on once the documents change")
 
 
@@ -179,7 +171,7 @@ def _accuracy(era: str, ft_range: tuple[float, float], rag_range: tuple[float, f
         n = int(r.value("08", "held-out questions"))
         ft = r.rate_count("08", f"fine-tuned (old facts), asked {era}: right", n)
         rag = r.rate_count("08", f"RAG (base model), asked {era}: right", n)
-        return (f"right answers {era}: fine-tuned {_rate(ft)}, RAG {_rate(rag)}",
+        return (f"right answers {era}: fine-tuned {format_rate(*ft)}, RAG {format_rate(*rag)}",
                 both(rate_in_range(ft, *ft_range), rate_in_range(rag, *rag_range)),
                 "the claimed accuracies are for large models; a 135M model is far below them either way")
     return judge
@@ -215,8 +207,8 @@ def _filters(r: Results) -> tuple[str, str, str]:
     n = int(r.value("05", "test as_of_date questions"))
     before = r.rate_count("05", "test right version@1, hybrid + rerank", n)
     after = r.rate_count("05", "test right version@1, + date filter", n)
-    return (f"right document version ranked first on test as_of_date questions: with the date filter {_rate(after)}, "
-            f"without {_rate(before)}", higher(after, before), "the filter keeps only versions in force on the question's date")
+    return (f"right document version ranked first on test as_of_date questions: with the date filter {format_rate(*after)}, "
+            f"without {format_rate(*before)}", higher(after, before), "the filter keeps only versions in force on the question's date")
 
 
 def _lost_in_the_middle(r: Results) -> tuple[str, str, str]:
@@ -238,7 +230,7 @@ def _forgetting(r: Results) -> tuple[str, str, str]:
     known, epochs = int(r.value("08", "general known before")), int(r.value("08", "epochs"))
     first = r.rate_count("08", "forgetting rate after 1 epochs", known)
     last = r.rate_count("08", f"forgetting rate after {epochs} epochs", known)
-    return (f"general questions the base model knew, forgotten: after 1 epoch {_rate(first)}, after {epochs} {_rate(last)}",
+    return (f"general questions the base model knew, forgotten: after 1 epoch {format_rate(*first)}, after {epochs} {format_rate(*last)}",
             higher(last, first), "forgetting measured on held-out general questions; overfitting (validation loss rising "
             "while training loss falls) is plotted in notebooks 07 and 08")
 
@@ -251,7 +243,7 @@ def _shorter_prompts(r: Results) -> tuple[str, str, str]:
     verdict = "supported" if short < long_ and higher(lora, base) == "supported" else (
         "contradicted" if short >= long_ or higher(lora, base) == "contradicted" else "inconclusive")
     return (f"prompt tokens: fine-tuned with a one-line prompt {short:.0f}, base few-shot {long_:.0f}; schema-valid "
-            f"{_rate(lora)} vs {_rate(base)}", verdict, "shorter only counts if the format holds at least as well")
+            f"{format_rate(*lora)} vs {format_rate(*base)}", verdict, "shorter only counts if the format holds at least as well")
 
 
 def _data_size(r: Results) -> tuple[str, str, str]:
@@ -266,7 +258,7 @@ def _hybrid_beats_both(r: Results) -> tuple[str, str, str]:
     rag = r.count("09", "2 base + RAG: contains")
     ft = r.count("09", "3 triage LoRA alone: contains")
     best_name, best = max((("base + RAG", rag), ("fine-tuned alone", ft)), key=lambda x: x[1][0] / max(x[1][1], 1))
-    return (f"answers containing the gold value: RAFT + RAG {_rate(raft)}, base + RAG {_rate(rag)}, fine-tuned alone {_rate(ft)}",
+    return (f"answers containing the gold value: RAFT + RAG {format_rate(*raft)}, base + RAG {format_rate(*rag)}, fine-tuned alone {format_rate(*ft)}",
             higher(raft, best), f"against the better of the two ({best_name})")
 
 
