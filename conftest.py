@@ -1,10 +1,13 @@
-"""nbval settings: which outputs of the committed solutions are compared on re-execution.
+"""Test-session settings: results go to a scratch folder; and nbval: which outputs of the committed solutions are compared on re-execution.
 
 Plain-text outputs (tables, counts, metrics) are compared. HTML renderings of the same tables,
 progress bars (stderr), widgets and images are not: they differ from run to run without the
 figures differing. Cells whose text cannot repeat (timings, generated prose) carry the
 ``nbval-ignore-output`` tag in the notebook itself.
 """
+import os
+import tempfile
+
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
@@ -20,6 +23,10 @@ def pytest_collectstart(collector):
 
 
 def pytest_configure(config):
+    # Notebooks save their figures in results/ by default; a test run writes to a scratch folder instead, so that
+    # `make test` never touches a learner's results. Kernels started by nbval and papermill inherit this.
+    if "RAGFT_RESULTS_DIR" not in os.environ:
+        os.environ["RAGFT_RESULTS_DIR"] = tempfile.mkdtemp(prefix="ragft-test-results-")
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:
