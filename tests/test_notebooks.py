@@ -35,8 +35,10 @@ def test_runner_records_times_and_a_scorecard(smoke_run):
         runs = list(csv.DictReader(f))
     assert [r["notebook"] for r in runs] == [p.stem for p in SOLUTIONS]
     assert all(r["profile"] == "smoke" and r["status"] == "ok" and float(r["seconds"]) > 0 for r in runs)
+    # each notebook carries its own finish time, not the end of the whole run
+    assert len({r["finished_at"] for r in runs}) > 1
     card = (out / "scorecard.md").read_text()
-    assert all(p.stem in card for p in SOLUTIONS)
+    assert card.startswith("Profile: smoke") and all(p.stem in card for p in SOLUTIONS)
 
 
 def test_notebooks_save_their_headline_figures(smoke_run):
@@ -129,3 +131,28 @@ def test_unknown_profile_stops_with_a_clear_message(tmp_path):
 
     with pytest.raises(PapermillExecutionError, match="Use one of: smoke, default, t4"):
         run_notebook(SOLUTIONS[0], tmp_path / "out.ipynb", profile="fast", results=tmp_path)
+
+
+def test_a_failing_notebook_is_reported_with_its_cause_and_other_profiles_keep_their_results(tmp_path, monkeypatch, capsys):
+    """A chained error (the cause behind a hub error) reaches the terminal in full; a run writes only to its profile's folder."""
+    import ragft.run_course as rc
+
+    code = ("try:\n    raise ConnectionError('hub unreachable')\nexcept ConnectionError as exc:\n"
+            "    raise RuntimeError('Model X was not found.\\n  - pip package: sha256 differs (a damaged file)') from exc")
+    nb = new_notebook(cells=[new_code_cell("PROFILE = 'default'"), new_code_cell(code)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    nbformat.write(nb, folder / "99_broken.ipynb")
+    monkeypatch.setattr(rc, "SOLUTIONS_DIR", folder)
+    monkeypatch.setattr(rc, "COURSE_ROOT", tmp_path)
+    (tmp_path / "results" / "default").mkdir(parents=True)
+    (tmp_path / "results" / "default" / "scorecard.md").write_text("an earlier default run")
+    assert rc.main(["--profile", "smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "RuntimeError: Model X was not found." in err and "sha256 differs (a damaged file)" in err
+    assert "cell 2" in err and "99_broken.ipynb" in err  # cell 1 is papermill's injected parameters
+    assert "without encryption" not in err, "the kernel's TCP warning would bury the cause"
+    assert (tmp_path / "results" / "default" / "scorecard.md").read_text() == "an earlier default run"
+    assert (tmp_path / "results" / "smoke" / "scorecard.md").read_text().startswith("Profile: smoke")
