@@ -14,12 +14,23 @@ warnings.filterwarnings("ignore", message=".*unsafe cast from uint64 to int64")
 
 from .data import QUESTION_TYPES, load_eval_set, load_finetune_set
 from .kb import DataError, Document, load_knowledge_base
-from .models import ModelNotFoundError, load_embedder, load_generator, resolve_model
 from .paths import COURSE_ROOT, DATA_DIR, results_dir
 from .profiles import PROFILES, settings_for
 
+# The model functions load on first use, not on `import ragft`: `python -m ragft.models` imports the package first,
+# and a package that had already imported ragft.models would make Python warn (RuntimeWarning) on every such command.
+_FROM_MODELS = ("ModelLoadError", "ModelNotFoundError", "load_embedder", "load_generator", "resolve_model")
+
+
+def __getattr__(name):
+    if name in _FROM_MODELS:
+        from . import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'ragft' has no attribute {name!r}")
+
 __all__ = [
-    "COURSE_ROOT", "DATA_DIR", "DataError", "Document", "ModelNotFoundError", "PROFILES", "QUESTION_TYPES",
+    "COURSE_ROOT", "DATA_DIR", "DataError", "Document", "ModelLoadError", "ModelNotFoundError", "PROFILES", "QUESTION_TYPES",
     "load_embedder", "load_eval_set", "load_finetune_set", "load_generator", "load_knowledge_base",
     "resolve_model", "results_dir", "settings_for",
 ]

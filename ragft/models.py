@@ -4,7 +4,7 @@ The course names every model by its Hugging Face hub id. :func:`resolve_model` l
 three places, in this order:
 
 1. a local models folder named by ``RAGFT_MODELS_DIR`` (for offline workshops; fill it on a
-   connected machine with ``python -m ragft.models fetch --to DIR``);
+   connected machine with ``python -m ragft.prefetch --profile default --to DIR``);
 2. weights shipped inside a pip package, checked by sha256 before use;
 3. the Hugging Face hub (cached by ``huggingface_hub``; needs internet the first time).
 
@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,32 @@ class ModelNotFoundError(RuntimeError):
     """No source could provide the model. The message says how to provide it."""
 
 
+class ModelLoadError(RuntimeError):
+    """A source had the model, but its files could not be loaded (damaged or incomplete). The message says how to
+    replace them."""
+
+
+@contextmanager
+def _loading(resolved: "ResolvedModel"):
+    """Turn a loader's error (safetensors, json, tokenizer) into one message naming the model, its folder and the fix."""
+    try:
+        yield
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        if resolved.source == "local models folder":
+            fix = (f"re-fetch this model: delete {resolved.path} and run, on a connected machine, "
+                   f"python -m ragft.models fetch {resolved.hub_id} --to {os.environ.get(MODELS_DIR_ENV, resolved.path.parent)}")
+        elif resolved.source == "pip package":
+            fix = (f"re-install the package ({SHIPPED[resolved.hub_id].install} --force-reinstall) and delete the "
+                   f"converted copy in {cache_dir() / 'models'} if there is one" if resolved.hub_id in SHIPPED else "re-install it")
+        else:
+            fix = f"delete the hub cache's copy ({resolved.path}) so it downloads again"
+        raise ModelLoadError(
+            f"{resolved.hub_id} was found ({resolved.source}: {resolved.path}) but could not be loaded: "
+            f"{type(exc).__name__}: {reason}\nIts files are damaged or incomplete. To fix it, {fix}."
+        ) from exc
+
+
 @dataclass(frozen=True)
 class ResolvedModel:
     """Where a model's files are and which source provided them."""
@@ -91,7 +118,8 @@ def _from_models_dir(hub_id: str, models_dir: Path) -> ResolvedModel | None:
     # Accept both layouts: DIR/org/name (what `fetch` writes) and DIR/org--name.
     for candidate in (models_dir / hub_id, models_dir / hub_id.replace("/", "--")):
         if _is_model_folder(candidate):
-            return ResolvedModel(hub_id, candidate, "local models folder", str(candidate))
+            note = " (the hub's bf16 original, not the shipped Q4_1 the committed outputs use)" if hub_id in SHIPPED and SHIPPED[hub_id].gguf else ""
+            return ResolvedModel(hub_id, candidate, "local models folder", str(candidate) + note)
     return None
 
 
@@ -220,7 +248,8 @@ def load_embedder(hub_id: str = DEFAULT_EMBEDDER, device: str | None = None):
 
     resolved = resolve_model(hub_id)
     print(f"embedder  {resolved}")
-    return SentenceTransformer(str(resolved.path), device=device or "cpu")
+    with _loading(resolved):
+        return SentenceTransformer(str(resolved.path), device=device or "cpu")
 
 
 def load_generator(hub_id: str = DEFAULT_GENERATOR, device: str | None = None):
@@ -239,20 +268,26 @@ def load_generator(hub_id: str = DEFAULT_GENERATOR, device: str | None = None):
     if device == "cuda":
         dtype = torch.bfloat16 if torch.cuda.get_device_capability()[0] >= 8 else torch.float16
     # clean_up_tokenization_spaces=False: transformers ignores True for BPE tokenizers anyway and warns.
-    tokenizer = AutoTokenizer.from_pretrained(resolved.path, padding_side="left", clean_up_tokenization_spaces=False)
+    with _loading(resolved):
+        tokenizer = AutoTokenizer.from_pretrained(resolved.path, padding_side="left", clean_up_tokenization_spaces=False)
+        model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype=dtype).to(device).eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(resolved.path, dtype=dtype).to(device).eval()
     return model, tokenizer
 
 
-def _fetch(hub_ids: list[str], to: Path) -> None:
+def download_from_hub(hub_id: str, folder: Path) -> None:
+    """Download a model's files from the Hugging Face hub into ``folder`` (needs internet)."""
     from huggingface_hub import snapshot_download
 
+    snapshot_download(hub_id, local_dir=folder)
+
+
+def _fetch(hub_ids: list[str], to: Path) -> None:
     for hub_id in hub_ids:
         target = to / hub_id
         print(f"fetching {hub_id} -> {target}")
-        snapshot_download(hub_id, local_dir=target)
+        download_from_hub(hub_id, target)
     print(f"done. Before running the course offline: export {MODELS_DIR_ENV}={to}")
 
 

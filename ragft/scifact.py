@@ -60,6 +60,7 @@ def scifact_dir() -> Path:
     """Returns the folder that holds SciFact (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``).
 
     It uses ``RAGFT_SCIFACT_DIR`` when that is set. Otherwise it returns the first of these that holds the files:
+    ``$RAGFT_MODELS_DIR/datasets/scifact`` (the offline folder ``python -m ragft.prefetch`` fills),
     ``../shared/benchmarks/scifact`` next to the course, then ``<cache>/scifact``, where
     :func:`download_scifact` puts it.
     """
@@ -69,6 +70,8 @@ def scifact_dir() -> Path:
             raise FileNotFoundError(f"{SCIFACT_DIR_ENV}={folder} does not hold SciFact's {', '.join(FILES)}")
         return folder
     candidates = [COURSE_ROOT.parent / "shared" / "benchmarks" / "scifact", cache_dir() / "scifact"]
+    if os.environ.get("RAGFT_MODELS_DIR"):  # the offline folder `python -m ragft.prefetch` fills
+        candidates.insert(0, Path(os.environ["RAGFT_MODELS_DIR"]).expanduser() / "datasets" / "scifact")
     for folder in candidates:
         if _has_files(folder):
             return folder
@@ -76,6 +79,7 @@ def scifact_dir() -> Path:
         "SciFact was not found. Looked for " + ", ".join(FILES) + " in:\n  - "
         + "\n  - ".join(str(c) for c in candidates)
         + f"\nGet it with: python -c 'from ragft.scifact import download_scifact; download_scifact()'"
+        f" (or, for a workshop without internet, python -m ragft.prefetch on a connected machine)"
         f" (downloads {SCIFACT_URL}, 2.7 MB, into {candidates[1]}),"
         f" or set {SCIFACT_DIR_ENV} to a folder holding those files."
     )

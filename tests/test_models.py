@@ -125,3 +125,36 @@ def test_cli_where_reports_sources(offline_hub, capsys):
     assert "pip package" in capsys.readouterr().out
     assert main(["where", "nobody/no-such-model"]) == 1
     assert "was not found" in capsys.readouterr().err
+
+
+def test_damaged_model_in_the_local_folder_says_re_fetch_it(tmp_path, offline_hub, monkeypatch):
+    from ragft.models import ModelLoadError, load_embedder
+
+    local = tmp_path / "models" / DEFAULT_EMBEDDER
+    shutil.copytree(resolve_model(DEFAULT_EMBEDDER).path, local)
+    (local / "model.safetensors").write_bytes(b"\x00" * 100)  # a truncated download
+    monkeypatch.setenv("RAGFT_MODELS_DIR", str(tmp_path / "models"))
+    with pytest.raises(ModelLoadError) as err:
+        load_embedder()
+    message = str(err.value)
+    assert DEFAULT_EMBEDDER in message and str(local) in message and "damaged or incomplete" in message
+    assert f"python -m ragft.models fetch {DEFAULT_EMBEDDER} --to {tmp_path / 'models'}" in message
+
+
+def test_cli_prints_no_runtime_warning():
+    """`python -m ragft.models` must not warn that ragft.models was imported twice (the package imports it lazily)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "ragft.models", "where", DEFAULT_EMBEDDER],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "RuntimeWarning" not in done.stderr and "pip package" in done.stdout
+
+
+def test_hub_copy_of_the_shipped_generator_says_it_is_not_the_q4_file(tmp_path, offline_hub):
+    folder = tmp_path / "models" / DEFAULT_GENERATOR
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    resolved = resolve_model(DEFAULT_GENERATOR, models_dir=tmp_path / "models")
+    assert resolved.source == "local models folder" and "bf16 original, not the shipped Q4_1" in resolved.detail
