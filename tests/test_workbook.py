@@ -75,3 +75,16 @@ def test_every_lesson_has_at_least_three_exercises(solution):
 
 def test_workbook_exists_for_every_solution():
     assert sorted(p.name for p in WORKBOOK_DIR.glob("*.ipynb")) == [p.name for p in SOLUTIONS]
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_committed_outputs_carry_no_warnings_or_build_machine_paths(solution):
+    """What a learner reads must not show where the course was built or a library's warning (tqdm's IProgress, ...)."""
+    import re
+
+    bad = re.compile(r"/work/|/root/|/home/|/tmp/|site-packages|Warning:|IProgress")
+    for i, cell in enumerate(read(solution).cells):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + "".join(output.get("data", {}).get("text/plain", ""))
+            hit = bad.search(text)
+            assert not hit, f"cell {i}: {text[max(0, hit.start() - 80):hit.end() + 80]!r}"
