@@ -34,10 +34,10 @@ $(VENV)/.installed: requirements.txt requirements/course.txt requirements/tools.
 course: install  ## run every solution notebook headless (PROFILE=default); results in results/<profile>/
 	$(PY) -m ragft.run_course --profile $(PROFILE)
 
-test: install  ## every tier: data, helpers, workbook sync, exercises, smoke runs, nbval, the browser test
-	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=40
+test: install  ## what CI runs: data, helpers, workbook sync, exercises, nbval of every solution, the browser test
+	$(PY) -m pytest tests solutions --nbval --nbval-current-env -m "not smoke_course" --durations=40
 
-test-quick: install  ## helpers, data, sync, exercises and the smoke runs; no nbval, no browser (about 15 minutes)
+test-quick: install  ## development: helpers, data, sync, exercises and every notebook in the smoke profile (about 15 min)
 	$(PY) -m pytest tests -m "not browser"
 
 test-browser: install  ## only the browser tier: JupyterLab in headless Chromium (needs `apt-get install chromium`)

@@ -15,6 +15,10 @@ from .retrieval import cosine_top_k
 class ExerciseError(AssertionError):
     """Your answer is not right yet. The message says which case failed and a hint."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback through the check's own code, which would bury the message.
+        return ["\x1b[0;31mExerciseError\x1b[0m: " + str(self)]
+
 
 def _call(fn, *args):
     try:

@@ -25,7 +25,7 @@ def test_lab_passes_arguments_and_handles_root():
 
 def test_course_and_test_commands_are_the_documented_ones():
     assert "ragft.run_course --profile smoke" in dry_run("course", "PROFILE=smoke")
-    assert "pytest tests solutions --nbval --nbval-current-env" in dry_run("test")
+    assert "pytest tests solutions --nbval --nbval-current-env -m \"not smoke_course\"" in dry_run("test")
     assert '-m "not browser"' in dry_run("test-quick")
     readme = (COURSE_ROOT / "README.md").read_text()
     assert "make test" in readme and "make test" in (COURSE_ROOT / ".ci" / "run").read_text()

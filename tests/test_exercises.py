@@ -418,3 +418,16 @@ def test_wrong_answers_are_caught(name):
 def test_every_check_in_the_notebooks_has_wrong_answers():
     used = {name for _, _, check in CASES for name in check_names(check)}
     assert used and used <= set(WRONG_ANSWERS), used - set(WRONG_ANSWERS)
+
+
+def test_a_failed_check_shows_only_its_message_in_jupyter():
+    """IPython renders an ExerciseError as its message, without a traceback through ragft/checks.py."""
+    from ragft.checks import ExerciseError, check_documents_per_category
+
+    def stub(docs):
+        raise NotImplementedError()
+
+    with pytest.raises(ExerciseError) as err:
+        check_documents_per_category(stub)
+    shown = err.value._render_traceback_()
+    assert len(shown) == 1 and "Not done yet" in shown[0] and "checks.py" not in shown[0]

@@ -16,6 +16,11 @@ from ragft.run_course import run_notebook
 pytestmark = pytest.mark.slow
 
 
+# The whole course in the smoke profile: the development tier (make test-quick). CI (make test) leaves it out and
+# re-executes every committed solution with nbval instead, which runs the same notebooks at full size.
+smoke_course = pytest.mark.smoke_course
+
+
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("course")
@@ -23,12 +28,14 @@ def smoke_run(tmp_path_factory):
     return out, status
 
 
+@smoke_course
 def test_every_notebook_runs_in_the_smoke_profile(smoke_run):
     out, status = smoke_run
     assert status == 0, (out / "scorecard.md").read_text()
     assert sorted(p.name for p in (out / "executed").glob("*.ipynb")) == [p.name for p in SOLUTIONS]
 
 
+@smoke_course
 def test_runner_records_times_and_a_scorecard(smoke_run):
     out, _ = smoke_run
     with open(out / "runs.csv") as f:
@@ -41,6 +48,7 @@ def test_runner_records_times_and_a_scorecard(smoke_run):
     assert card.startswith("Profile: smoke") and all(p.stem in card for p in SOLUTIONS)
 
 
+@smoke_course
 def test_notebooks_save_their_headline_figures(smoke_run):
     out, _ = smoke_run
     figures = json.loads((out / "metrics" / "01_naive_rag.json").read_text())
@@ -49,6 +57,7 @@ def test_notebooks_save_their_headline_figures(smoke_run):
     assert json.loads((out / "metrics" / "00_setup_and_tour.json").read_text())["documents"] >= 120
 
 
+@smoke_course
 def test_rag_notebooks_pass_their_choices_along_and_save_their_figures(smoke_run):
     """02 chooses a chunking on dev that 03-05 use; 04's filter never lets a wrong version rank first more often than plain
     search; 05 scores every pipeline and the public benchmark."""
@@ -69,6 +78,7 @@ def test_rag_notebooks_pass_their_choices_along_and_save_their_figures(smoke_run
     assert "no eval question among them" in executed and "RRF: top-10 identical to ranx for" in executed
 
 
+@smoke_course
 def test_finetuning_notebooks_record_their_path_and_figures(smoke_run):
     import torch
 
@@ -82,6 +92,7 @@ def test_finetuning_notebooks_record_their_path_and_figures(smoke_run):
     assert "training path: peft-cpu" in (out / "executed" / "07_lora_finetuning.ipynb").read_text() or torch.cuda.is_available()
 
 
+@smoke_course
 def test_the_ladder_the_scorecard_and_the_ledger_are_written(smoke_run):
     """09 scores five rungs with counts; 10 and the runner write the claims ledger for every promised claim."""
     from ragft.decision import RUNGS
@@ -102,6 +113,7 @@ def test_the_ladder_the_scorecard_and_the_ledger_are_written(smoke_run):
     assert decision["claims"] == len(CLAIMS)
 
 
+@smoke_course
 def test_exercise_checks_pass_in_the_executed_solutions(smoke_run):
     out, _ = smoke_run
     text = (out / "executed" / "01_naive_rag.ipynb").read_text()

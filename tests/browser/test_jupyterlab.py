@@ -168,10 +168,15 @@ def run_all_and_save(browser, base: str, root: Path, relative: str, timeout_s: f
 
 
 def _show(page, element) -> None:
-    """Scroll an output to the middle of the window for the screenshot (JupyterLab may move to the active cell)."""
-    element.wait_for(timeout=10_000)
-    element.evaluate("e => e.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(500)
+    """Scroll an output into the window for the screenshot. JupyterLab renders long notebooks lazily and corrects the
+    cells' heights after the first scroll, so scroll until the output stays in view."""
+    element.wait_for(state="attached", timeout=10_000)
+    for _ in range(6):
+        element.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = element.bounding_box()
+        if box and 0 <= box["y"] < page.viewport_size["height"] - 100:
+            return
 
 
 def _errors(cell) -> list[dict]:
