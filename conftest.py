@@ -7,6 +7,9 @@ figures differing. Cells whose text cannot repeat (timings, generated prose) car
 """
 import os
 import tempfile
+from pathlib import Path
+
+COURSE_RESULTS = Path(__file__).resolve().parent / "results"
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -40,3 +43,19 @@ def pytest_configure(config):
 
     compare_outputs.ignores_widgets = True
     IPyNbCell.compare_outputs = compare_outputs
+
+
+def _snapshot(folder: Path):
+    return None if not folder.exists() else sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+def pytest_sessionstart(session):
+    session.config._results_before = _snapshot(COURSE_RESULTS)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """`make test` must leave a learner's results/ as it found it: a test that writes there fails the run."""
+    if _snapshot(COURSE_RESULTS) != getattr(session.config, "_results_before", None):
+        print(f"\nERROR: the tests created or changed files in {COURSE_RESULTS}; they must write to RAGFT_RESULTS_DIR "
+              "(a scratch folder in a test run)")
+        session.exitstatus = 1

@@ -30,13 +30,15 @@ EVAL_DIR = DATA_DIR / "eval"
 FINETUNE_DIR = DATA_DIR / "finetune"
 
 
-def results_dir() -> Path:
+def results_dir(create: bool = True) -> Path:
     """Folder for run outputs (executed notebooks, metrics, timings); git ignores it.
 
-    Set ``RAGFT_RESULTS_DIR`` to write somewhere else (the course runner and tests do).
+    Set ``RAGFT_RESULTS_DIR`` to write somewhere else (the course runner and tests do). ``create=False`` only
+    names the folder.
     """
     path = Path(os.environ.get("RAGFT_RESULTS_DIR", COURSE_ROOT / "results"))
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -83,7 +83,7 @@ def _shown(path: Path) -> str:
     from .paths import COURSE_ROOT, results_dir
 
     path = Path(path).resolve()
-    for base, label in ((results_dir().resolve(), "results"), (COURSE_ROOT, "")):
+    for base, label in ((results_dir(create=False).resolve(), "results"), (COURSE_ROOT, "")):
         try:
             relative = path.relative_to(base)
         except ValueError:

@@ -295,5 +295,7 @@ def test_a_folder_in_the_results_folder_reads_the_same_wherever_that_folder_is(t
         assert vs._shown(place / "qdrant_demo") == "results/qdrant_demo"
     monkeypatch.delenv("RAGFT_RESULTS_DIR")
     from ragft.paths import COURSE_ROOT
+    existed = (COURSE_ROOT / "results").exists()
     assert vs._shown(COURSE_ROOT / "data" / "kb") == "data/kb"
     assert vs._shown(tmp_path / "somewhere") == "somewhere"
+    assert (COURSE_ROOT / "results").exists() == existed, "naming a folder must not create results/"
