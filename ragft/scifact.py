@@ -31,6 +31,8 @@ SCIFACT_DIR_ENV = "RAGFT_SCIFACT_DIR"
 SCIFACT_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/scifact.zip"
 #: The files the loader needs, relative to the SciFact folder.
 FILES = ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv")
+#: Where SciFact lives inside the offline folder named by RAGFT_MODELS_DIR (``python -m ragft.prefetch`` puts it there).
+OFFLINE_SUBFOLDER = Path("datasets") / "scifact"
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 Run = dict[str, dict[str, float]]
 
@@ -69,9 +71,12 @@ def scifact_dir() -> Path:
         if not _has_files(folder):
             raise FileNotFoundError(f"{SCIFACT_DIR_ENV}={folder} does not hold SciFact's {', '.join(FILES)}")
         return folder
-    candidates = [COURSE_ROOT.parent / "shared" / "benchmarks" / "scifact", cache_dir() / "scifact"]
-    if os.environ.get("RAGFT_MODELS_DIR"):  # the offline folder `python -m ragft.prefetch` fills
-        candidates.insert(0, Path(os.environ["RAGFT_MODELS_DIR"]).expanduser() / "datasets" / "scifact")
+    from .models import MODELS_DIR_ENV
+
+    downloaded = cache_dir() / "scifact"
+    candidates = [COURSE_ROOT.parent / "shared" / "benchmarks" / "scifact", downloaded]
+    if os.environ.get(MODELS_DIR_ENV):  # the offline folder `python -m ragft.prefetch` fills
+        candidates.insert(0, Path(os.environ[MODELS_DIR_ENV]).expanduser() / OFFLINE_SUBFOLDER)
     for folder in candidates:
         if _has_files(folder):
             return folder
@@ -79,9 +84,8 @@ def scifact_dir() -> Path:
         "SciFact was not found. Looked for " + ", ".join(FILES) + " in:\n  - "
         + "\n  - ".join(str(c) for c in candidates)
         + f"\nGet it with: python -c 'from ragft.scifact import download_scifact; download_scifact()'"
-        f" (or, for a workshop without internet, python -m ragft.prefetch on a connected machine)"
-        f" (downloads {SCIFACT_URL}, 2.7 MB, into {candidates[1]}),"
-        f" or set {SCIFACT_DIR_ENV} to a folder holding those files."
+        f" (downloads {SCIFACT_URL}, 2.7 MB, into {downloaded}), or set {SCIFACT_DIR_ENV} to a folder holding those"
+        f" files; for a workshop without internet, python -m ragft.prefetch on a connected machine fills the offline folder."
     )
 
 

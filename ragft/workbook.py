@@ -16,10 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import COURSE_ROOT
-
-SOLUTIONS_DIR = COURSE_ROOT / "solutions"
-WORKBOOK_DIR = COURSE_ROOT / "notebooks"
+from .paths import SOLUTIONS_DIR, WORKBOOK_DIR
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _REGION = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|\Z)", re.DOTALL | re.MULTILINE)
 KEPT_CELL_METADATA = ("tags",)

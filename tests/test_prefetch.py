@@ -96,3 +96,16 @@ def test_data_folder_setting_is_checked_and_used(tmp_path):
     assert done.stdout.splitlines()[0] == str(copy) and int(done.stdout.splitlines()[1]) > 100
     wrong = data_dir(tmp_path / "nowhere")
     assert wrong.returncode != 0 and "does not hold the course data: no kb/, eval/, finetune/" in wrong.stderr
+
+
+def test_scifact_not_found_names_the_download_folder_even_with_an_offline_folder_set(offline, monkeypatch):
+    import ragft.scifact as sf
+
+    monkeypatch.setenv("RAGFT_MODELS_DIR", str(offline / "empty-kit"))
+    monkeypatch.setenv("RAGFT_CACHE_DIR", str(offline / "cache"))
+    monkeypatch.setattr(sf, "COURSE_ROOT", offline / "no-course")
+    with pytest.raises(FileNotFoundError) as err:
+        sf.scifact_dir()
+    message = str(err.value)
+    assert str(offline / "empty-kit" / "datasets" / "scifact") in message, "the offline folder is among the places looked in"
+    assert f"into {offline / 'cache' / 'scifact'})" in message and "python -m ragft.prefetch" in message
